@@ -1,0 +1,3 @@
+from sparekey.cli import main
+
+main()

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from sparekey.crypto import Key
+from sparekey.keys import keyring
+
+
+class AccountRole(models.TextChoices):
+    """A member's role on one account. Only Owners see its secrets and emergency controls."""
+
+    OWNER = "owner", "Owner"
+    COLLABORATOR = "collaborator", "Collaborator"
+
+
+class LiveAccounts(models.Manager["Account"]):
+    def get_queryset(self) -> models.QuerySet[Account]:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class Account(models.Model):
+    """A shared app account (the brand's X, the registrar, the cloud root account)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=120)
+    app = models.CharField(max_length=120)
+    login_url = models.URLField(blank=True, max_length=500)
+    username = models.CharField(max_length=200, blank=True)
+    mfa_enabled = models.BooleanField(default=False)
+    # The account's data key, wrapped by the master key; key_id names the master key used.
+    wrapped_data_key = models.BinaryField()
+    key_id = models.CharField(max_length=8)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[LiveAccounts] = LiveAccounts()
+    all_objects: ClassVar[models.Manager[Account]] = models.Manager()
+
+    class Meta:
+        ordering = ("name", "app")
+        base_manager_name = "all_objects"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("account_details", kwargs={"account": self.uuid})
+
+    def seal_new_data_key(self) -> None:
+        data_key = Key.generate()
+        ring = keyring()
+        self.wrapped_data_key = ring.wrap_data_key(data_key, self.uuid)
+        self.key_id = ring.current_id
+
+    def data_key(self) -> Key:
+        return keyring().unwrap_data_key(bytes(self.wrapped_data_key), self.uuid)
+
+
+class Grant(models.Model):
+    """A member's role on an account, given directly."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="grants")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants"
+    )
+    role = models.CharField(max_length=20, choices=AccountRole.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(fields=["account", "member"], name="grant_once_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} is {self.get_role_display()} of {self.account}"

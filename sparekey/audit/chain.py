@@ -1,0 +1,79 @@
+"""Appending to the audit chain and computing its MACs."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from sparekey.keys import keyring
+
+from .models import Action, AuditEvent, ChainHead
+
+GENESIS_MAC = "0" * 64
+MAC_LABEL = "audit-mac"
+
+
+def event_mac(event: AuditEvent, prev_mac: str) -> str:
+    content = json.dumps(
+        [
+            event.seq,
+            event.at.isoformat(),
+            event.action,
+            event.actor_id,
+            event.actor_email,
+            str(event.account_uuid or ""),
+            event.account_name,
+            event.ip or "",
+            event.detail,
+            event.key_id,
+            prev_mac,
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+    ).encode()
+    key = keyring().derive(MAC_LABEL, event.key_id)
+    return hmac.new(key, content, hashlib.sha256).hexdigest()
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(
+    action: Action,
+    *,
+    actor: Any = None,
+    account: Any = None,
+    request: HttpRequest | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event, in the caller's transaction: if the act rolls back, so does its event."""
+    actor = actor if actor is not None and actor.is_authenticated else None
+    with transaction.atomic():
+        head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
+        event = AuditEvent(
+            seq=head.seq + 1,
+            action=action,
+            actor=actor,
+            actor_email=actor.email if actor else "",
+            account=account,
+            account_uuid=account.uuid if account else None,
+            account_name=account.name if account else "",
+            ip=client_ip(request),
+            detail=detail or {},
+            key_id=keyring().current_id,
+            prev_mac=head.mac,
+        )
+        event.mac = event_mac(event, head.mac)
+        event.save()
+        head.seq, head.mac = event.seq, event.mac
+        head.save(update_fields=["seq", "mac"])
+    return event

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Action(models.TextChoices):
+    LOGIN = "login", "Logged in"
+    LOGIN_FAILED = "login_failed", "Failed to log in"
+    LOGOUT = "logout", "Logged out"
+    WORKSPACE_CREATED = "workspace_created", "Created the workspace"
+    IDENTITY_CONFIRMED = "identity_confirmed", "Confirmed their identity"
+    IDENTITY_FAILED = "identity_failed", "Failed to confirm their identity"
+    MEMBER_ADDED = "member_added", "Added a member"
+    ACCOUNT_ADDED = "account_added", "Added an account"
+    CODES_SAVED = "codes_saved", "Saved backup codes"
+    CODES_VIEWED = "codes_viewed", "Viewed backup codes"
+
+
+class AuditEvent(models.Model):
+    """One append-only link of the audit chain. Never holds a secret.
+
+    ``mac`` is HMAC-SHA256, under a key derived from the master key, over this event's content
+    and the previous event's ``mac``: editing, inserting, deleting or reordering events breaks the
+    chain for anyone who lacks the master key.
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=40, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Snapshots, so that an event still says who and what after a member or account is gone.
+    actor_email = models.CharField(max_length=254, blank=True)
+    account = models.ForeignKey(
+        "accounts.Account", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    account_uuid = models.UUIDField(null=True)
+    account_name = models.CharField(max_length=120, blank=True)
+    ip = models.GenericIPAddressField(null=True)
+    detail = models.JSONField(default=dict)
+    key_id = models.CharField(max_length=8)
+    prev_mac = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ("seq",)
+        indexes: ClassVar[list[Any]] = [models.Index(fields=["account", "seq"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.actor_email or 'system'} {self.action}"
+
+
+class ChainHead(models.Model):
+    """The single row every append locks, so that appends from many processes form one chain."""
+
+    seq = models.BigIntegerField(default=0)
+    mac = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"audit chain head #{self.seq}"

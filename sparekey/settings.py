@@ -1,0 +1,213 @@
+"""Sparekey's settings: one flat module, every knob an SPAREKEY_* environment variable.
+
+Secure by default: DEBUG is off, hosts are listed, SECRET_KEY and the master key are generated
+into the data directory on first start (mode 0600) and never fall back to a placeholder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def env_secret(name: str) -> str:
+    """A secret from NAME or from the file named by NAME_FILE (container secrets)."""
+    if path := os.environ.get(f"{name}_FILE"):
+        return Path(path).read_text().strip()
+    return os.environ.get(name, "")
+
+
+def generated_secret(path: Path) -> str:
+    """Read a secret kept in the data directory, creating it (0600) on first start."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env("SPAREKEY_DATA_DIR", "data")).resolve()
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+SECRET_KEY = env_secret("SPAREKEY_SECRET_KEY") or generated_secret(DATA_DIR / "secret.key")
+DEBUG = env_bool("SPAREKEY_DEBUG", False)
+ALLOWED_HOSTS = [h.strip() for h in env("SPAREKEY_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
+if "*" in ALLOWED_HOSTS:
+    raise ImproperlyConfigured("SPAREKEY_ALLOWED_HOSTS must list host names, not '*'.")
+BASE_URL = env("SPAREKEY_BASE_URL").rstrip("/")
+
+# The master key (KEK): SPAREKEY_MASTER_KEY(_FILE) as base64, else the keyring file here.
+MASTER_KEY = env_secret("SPAREKEY_MASTER_KEY")
+MASTER_KEY_PATH = DATA_DIR / "master.key"
+
+INSTALLED_APPS = [
+    "sparekey.workspace",
+    "sparekey.accounts",
+    "sparekey.backup_codes",
+    "sparekey.audit",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "sparekey.middleware.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sparekey.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "sparekey.urls"
+WSGI_APPLICATION = "sparekey.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+if database_url := env("DATABASE_URL"):
+    DATABASES = {
+        "default": dj_database_url.parse(database_url, conn_max_age=600, conn_health_checks=True)
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "sparekey.sqlite3",
+            "OPTIONS": {
+                # IMMEDIATE takes the write lock at BEGIN, so two claims queue instead of one
+                # failing with "database is locked" when it upgrades a read lock.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if redis_url := env("SPAREKEY_REDIS_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_USER_MODEL = "workspace.Member"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# How long a confirmation of identity ("sudo mode") opens the secrets, in seconds.
+SPAREKEY_REAUTH_SECONDS = env_int("SPAREKEY_REAUTH_SECONDS", 600)
+# At or below this many unused codes, Sparekey warns that the codes are running out.
+SPAREKEY_LOW_CODES = env_int("SPAREKEY_LOW_CODES", 2)
+
+HTTPS = env_bool("SPAREKEY_HTTPS", False)
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = env_int("SPAREKEY_SESSION_SECONDS", 8 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_HTTPONLY = True
+CSRF_TRUSTED_ORIGINS = [BASE_URL] if BASE_URL.startswith("https://") else []
+SECURE_SSL_REDIRECT = HTTPS and env_bool("SPAREKEY_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SPAREKEY_BEHIND_PROXY", False) else None
+)
+SECURE_HSTS_SECONDS = env_int("SPAREKEY_HSTS_SECONDS", 31536000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and env_bool("SPAREKEY_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("SPAREKEY_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+EMAIL_BACKEND = env("SPAREKEY_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("SPAREKEY_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("SPAREKEY_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("SPAREKEY_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_secret("SPAREKEY_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("SPAREKEY_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env("SPAREKEY_FROM_EMAIL", "sparekey@localhost")
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = env("SPAREKEY_TIME_ZONE", "UTC")
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("SPAREKEY_LOG_LEVEL", "INFO")},
+    # Request bodies never reach a log: Django logs only the path and status of a failure.
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
