@@ -52,7 +52,10 @@ class LoginRequiredMiddleware:
         match = request.resolver_match
         if match is not None and match.url_name in PUBLIC_URL_NAMES:
             return None
-        if request.path.startswith(settings.STATIC_URL if settings.STATIC_URL.startswith("/")
-                                   else "/" + settings.STATIC_URL):
+        if request.path.startswith(
+            settings.STATIC_URL
+            if settings.STATIC_URL.startswith("/")
+            else "/" + settings.STATIC_URL
+        ):
             return None
         return redirect_to_login(request.get_full_path())

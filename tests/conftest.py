@@ -66,12 +66,14 @@ def account(alice: Member, bob: Member, carol: Member, dave: Member) -> Account:
 
 @pytest.fixture
 def login() -> Callable[[Member], Client]:
-    """A client logged in as the member, with identity freshly confirmed (as after a login)."""
+    """A client logged in as the member, who has also just confirmed their identity."""
 
-    def client_for(member: Member) -> Client:
+    def client_for(member: Member, *, confirmed: bool = True) -> Client:
         client = Client()
         response = client.post("/login/", {"username": member.email, "password": PASSWORD})
         assert response.status_code == 302, response.content
+        if confirmed:
+            assert client.post("/confirm/", {"password": PASSWORD}).status_code == 302
         return client
 
     return client_for

@@ -16,8 +16,8 @@ if os.environ.get("SPAREKEY_TEST_DB") == "postgres":
 else:
     os.environ.pop("DATABASE_URL", None)
 
-from sparekey.settings import *  # noqa: E402, F403
-from sparekey.settings import DATA_DIR, DATABASES  # noqa: E402
+from sparekey.settings import *  # noqa: F403
+from sparekey.settings import DATA_DIR, DATABASES
 
 # A real file, not :memory:, so that tests can read the database file an attacker would steal
 # and threads in concurrency tests get connections of their own.

@@ -24,7 +24,12 @@ def canary_codes() -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_no_code_reaches_the_database_file_or_the_logs(
-    account: Account, alice: Member, bob: Member, login, caplog: pytest.LogCaptureFixture, capfd  # type: ignore[no-untyped-def]
+    account: Account,
+    alice: Member,
+    bob: Member,
+    login,
+    caplog: pytest.LogCaptureFixture,
+    capfd,  # type: ignore[no-untyped-def]
 ) -> None:
     caplog.set_level(logging.DEBUG)
     alice_client: Client = login(alice)

@@ -38,7 +38,11 @@ def test_a_wildcard_host_refuses_to_start(tmp_path: Path) -> None:
 
 
 def test_the_generated_secret_key_is_private_and_stable(tmp_path: Path) -> None:
-    env = {**os.environ, "SPAREKEY_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "sparekey.settings"}
+    env = {
+        **os.environ,
+        "SPAREKEY_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "sparekey.settings",
+    }
     code = "from django.conf import settings; print(settings.SECRET_KEY)"
     run = [sys.executable, "-c", f"import django; django.setup(); {code}"]
     first = subprocess.run(run, env=env, capture_output=True, text=True, check=True).stdout

@@ -49,7 +49,7 @@ def can(member: Any, action: Action, account: Account) -> bool:
 
 
 def account_or_404(member: Any, account_uuid: UUID | str, action: Action) -> Account:
-    """The account if ``member`` may do ``action`` to it; otherwise the same 404 as a missing one."""
+    """The account if ``member`` may do ``action`` to it, else the same 404 as a missing one."""
     try:
         account = Account.objects.get(uuid=account_uuid)
     except (Account.DoesNotExist, ValueError):

@@ -52,6 +52,8 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
     head_seq, head_mac = (head.seq, head.mac) if head else (0, GENESIS_MAC)
     if head_seq != expected_seq - 1 or not hmac.compare_digest(head_mac, prev_mac):
         return ChainReport(
-            count, expected_seq, f"the chain ends at #{expected_seq - 1} but its head is #{head_seq}"
+            count,
+            expected_seq,
+            f"the chain ends at #{expected_seq - 1} but its head is #{head_seq}",
         )
     return ChainReport(count)

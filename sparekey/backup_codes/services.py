@@ -98,7 +98,9 @@ def save_codes(
         if replaced_summary:
             detail["replaced_unused"] = replaced_summary.unused
             detail["replaced_total"] = replaced_summary.total
-        chain.record(Audit.CODES_SAVED, actor=actor, account=account, request=request, detail=detail)
+        chain.record(
+            Audit.CODES_SAVED, actor=actor, account=account, request=request, detail=detail
+        )
     return parsed
 
 

@@ -94,7 +94,7 @@ def blob_key_id(blob: bytes) -> str:
 
 
 def open_sealed(keys: dict[str, Key] | Key, blob: bytes, context: Context) -> bytes:
-    """Decrypt a blob sealed for ``context`` with one of ``keys`` (looked up by the blob's key id)."""
+    """Decrypt a blob sealed for ``context`` with the one of ``keys`` named by its key id."""
     key_id = blob_key_id(blob)
     if isinstance(keys, Key):
         keys = {keys.id: keys}

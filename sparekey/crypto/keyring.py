@@ -79,7 +79,9 @@ class Keyring:
             keys = [_decode_key(entry["key"], str(path)) for entry in document["keys"]]
             return cls(keys, document["current"])
         except (ValueError, KeyError, TypeError) as error:
-            raise KeyringError(f"The master key file {path} is damaged: {type(error).__name__}.")
+            raise KeyringError(
+                f"The master key file {path} is damaged: {type(error).__name__}."
+            ) from None
 
     def save(self, path: Path, *, replace: bool = True) -> None:
         """Write the keyring with mode 0600, atomically: a crash leaves the old file or the new.

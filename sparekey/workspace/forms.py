@@ -46,7 +46,9 @@ class SetupForm(forms.Form):
     name = forms.CharField(label="Your name", max_length=150)
     email = forms.EmailField(label="Email")
     password = forms.CharField(
-        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password_again = forms.CharField(
         label="Password again",

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 import secrets
 import uuid
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager
@@ -89,6 +89,9 @@ class SetupToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     VALID_FOR = 24 * 3600
+
+    def __str__(self) -> str:
+        return f"setup link of {self.created_at:%Y-%m-%d %H:%M}"
 
     @staticmethod
     def hash(token: str) -> str:

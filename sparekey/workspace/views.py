@@ -27,12 +27,6 @@ class LoginView(auth_views.LoginView):
     template_name = "workspace/login.html"
     redirect_authenticated_user = True
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
-        response = super().form_valid(form)
-        # Logging in counts as confirming who you are.
-        confirmation.mark_confirmed(self.request)
-        return response
-
 
 @receiver(user_logged_in)
 def audit_login(sender: Any, request: HttpRequest, user: Member, **kwargs: Any) -> None:
@@ -78,7 +72,6 @@ def setup(request: HttpRequest, token: str) -> HttpResponse:
             )
             chain.record(Audit.WORKSPACE_CREATED, actor=owner, request=request)
         login(request, owner, backend="django.contrib.auth.backends.ModelBackend")
-        confirmation.mark_confirmed(request)
         messages.success(request, "Welcome to Sparekey. Your workspace is ready.")
         return redirect("dashboard")
     if not SetupToken.objects.filter(token_hash=SetupToken.hash(token)).exists():

@@ -17,7 +17,9 @@ def test_owners_and_collaborators_see_the_card(account: Account, alice, bob, car
 
 
 def test_an_outsider_sees_no_card_whatever_their_workspace_role(
-    account: Account, dave: Member, login  # type: ignore[no-untyped-def]
+    account: Account,
+    dave: Member,
+    login,  # type: ignore[no-untyped-def]
 ) -> None:
     page = login(dave).get("/").content.decode()
     assert card_links(page) == []
@@ -26,7 +28,9 @@ def test_an_outsider_sees_no_card_whatever_their_workspace_role(
 
 
 def test_a_card_shows_app_mfa_and_the_unused_count(
-    account_with_codes: Account, alice: Member, login  # type: ignore[no-untyped-def]
+    account_with_codes: Account,
+    alice: Member,
+    login,  # type: ignore[no-untyped-def]
 ) -> None:
     page = login(alice).get("/").content.decode()
     assert "X</p>" in page

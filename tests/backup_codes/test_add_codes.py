@@ -14,7 +14,9 @@ def test_an_owner_saves_pasted_codes(account: Account, alice: Member, login) -> 
     client = login(alice)
     text = (CORPUS / "google-file.txt").read_text()
     response = client.post(
-        f"/accounts/{account.uuid}/backup-codes/add/", {"codes": text, "from": "dialog"}, follow=True
+        f"/accounts/{account.uuid}/backup-codes/add/",
+        {"codes": text, "from": "dialog"},
+        follow=True,
     )
     page = response.content.decode()
     assert 'role="status">Saved 10 backup codes for Brand X.' in page
@@ -23,7 +25,9 @@ def test_an_owner_saves_pasted_codes(account: Account, alice: Member, login) -> 
 
 
 def test_saving_is_audited_without_the_codes(account: Account, alice: Member, login) -> None:  # type: ignore[no-untyped-def]
-    login(alice).post(f"/accounts/{account.uuid}/backup-codes/add/", {"codes": "f0b26-536b5\na0b2b-5c0ec"})
+    login(alice).post(
+        f"/accounts/{account.uuid}/backup-codes/add/", {"codes": "f0b26-536b5\na0b2b-5c0ec"}
+    )
     event = AuditEvent.objects.get(action=Action.CODES_SAVED)
     assert event.actor == alice
     assert event.account == account
@@ -32,15 +36,19 @@ def test_saving_is_audited_without_the_codes(account: Account, alice: Member, lo
     assert "f0b26" not in str(event.detail)
 
 
-def test_a_refused_paste_saves_nothing_and_keeps_the_text(account: Account, alice: Member, login) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_paste_saves_nothing_and_keeps_the_text(
+    account: Account, alice: Member, login
+) -> None:  # type: ignore[no-untyped-def]
     client = login(alice)
     text = "f0b26-536b5\na0b2b-5c0e\u202ec"
-    response = client.post(f"/accounts/{account.uuid}/backup-codes/add/", {"codes": text, "from": "dialog"})
+    response = client.post(
+        f"/accounts/{account.uuid}/backup-codes/add/", {"codes": text, "from": "dialog"}
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "Line 2" in page
     assert "f0b26-536b5" in page  # the paste is kept in the dialog so it can be fixed
-    assert 'open data-modal' in page
+    assert "open data-modal" in page
     assert not BackupCode.objects.exists()
     assert not AuditEvent.objects.filter(action=Action.CODES_SAVED).exists()
 
@@ -63,7 +71,9 @@ def test_an_oversized_paste_is_refused(account: Account, alice: Member, login) -
     assert not BackupCode.objects.exists()
 
 
-def test_without_javascript_the_form_is_a_page_of_its_own(account: Account, alice: Member, login) -> None:  # type: ignore[no-untyped-def]
+def test_without_javascript_the_form_is_a_page_of_its_own(
+    account: Account, alice: Member, login
+) -> None:  # type: ignore[no-untyped-def]
     client = login(alice)
     page = client.get(f"/accounts/{account.uuid}/backup-codes/add/").content.decode()
     assert "<h1>Add MFA Backup Codes</h1>" in page
@@ -87,9 +97,11 @@ def test_the_preview_counts_codes_without_saving(account: Account, alice: Member
 
 
 def test_the_preview_reports_a_refusal(account: Account, alice: Member, login) -> None:  # type: ignore[no-untyped-def]
-    body = login(alice).post(
-        f"/accounts/{account.uuid}/backup-codes/preview/", {"codes": "abc\x00def12345"}
-    ).json()
+    body = (
+        login(alice)
+        .post(f"/accounts/{account.uuid}/backup-codes/preview/", {"codes": "abc\x00def12345"})
+        .json()
+    )
     assert body["count"] == 0
     assert "Line 1" in body["error"]
 

@@ -20,13 +20,17 @@ def test_the_codes_page_is_never_cached(account_with_codes: Account, bob: Member
     assert "no-store" in response["Cache-Control"]
 
 
-def test_viewing_is_audited_without_the_codes(account_with_codes: Account, bob: Member, login) -> None:  # type: ignore[no-untyped-def]
+def test_viewing_is_audited_without_the_codes(
+    account_with_codes: Account, bob: Member, login
+) -> None:  # type: ignore[no-untyped-def]
     login(bob).get(f"/accounts/{account_with_codes.uuid}/backup-codes/")
     event = AuditEvent.objects.get(action=Action.CODES_VIEWED)
     assert (event.actor, event.account, event.detail) == (bob, account_with_codes, {"codes": 6})
 
 
-def test_the_account_page_does_not_carry_codes(account_with_codes: Account, bob: Member, login) -> None:  # type: ignore[no-untyped-def]
+def test_the_account_page_does_not_carry_codes(
+    account_with_codes: Account, bob: Member, login
+) -> None:  # type: ignore[no-untyped-def]
     page = login(bob).get(f"/accounts/{account_with_codes.uuid}/").content.decode()
     for code in GITHUB_CODES.split():
         assert code not in page

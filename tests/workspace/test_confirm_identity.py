@@ -18,7 +18,9 @@ def expire_confirmation(client: Client) -> None:
 
 
 def test_it_asks_for_confirmation_after_the_window(
-    account_with_codes: Account, alice: Member, login  # type: ignore[no-untyped-def]
+    account_with_codes: Account,
+    alice: Member,
+    login,  # type: ignore[no-untyped-def]
 ) -> None:
     client = login(alice)
     expire_confirmation(client)
@@ -36,14 +38,18 @@ def test_it_asks_for_confirmation_after_the_window(
 
 
 def test_it_does_not_ask_again_within_the_window(
-    account_with_codes: Account, alice: Member, login  # type: ignore[no-untyped-def]
+    account_with_codes: Account,
+    alice: Member,
+    login,  # type: ignore[no-untyped-def]
 ) -> None:
     client = login(alice)
     assert client.get(f"/accounts/{account_with_codes.uuid}/backup-codes/").status_code == 200
 
 
 def test_a_wrong_password_does_not_confirm_and_is_audited(
-    account_with_codes: Account, alice: Member, login  # type: ignore[no-untyped-def]
+    account_with_codes: Account,
+    alice: Member,
+    login,  # type: ignore[no-untyped-def]
 ) -> None:
     client = login(alice)
     expire_confirmation(client)
@@ -62,7 +68,9 @@ def test_it_never_redirects_off_site(alice: Member, login) -> None:  # type: ign
 
 
 def test_a_tampered_confirmation_mark_counts_as_none(
-    account_with_codes: Account, alice: Member, login  # type: ignore[no-untyped-def]
+    account_with_codes: Account,
+    alice: Member,
+    login,  # type: ignore[no-untyped-def]
 ) -> None:
     client = login(alice)
     session = client.session
@@ -72,3 +80,14 @@ def test_a_tampered_confirmation_mark_counts_as_none(
     session[confirmation.SESSION_KEY] = time.time() + 10_000  # from the future
     session.save()
     assert client.get(f"/accounts/{account_with_codes.uuid}/backup-codes/").status_code == 302
+
+
+def test_logging_in_alone_does_not_open_the_codes(
+    account_with_codes: Account,
+    alice: Member,
+    login,  # type: ignore[no-untyped-def]
+) -> None:
+    client = login(alice, confirmed=False)
+    response = client.get(f"/accounts/{account_with_codes.uuid}/backup-codes/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/confirm/")

@@ -15,7 +15,9 @@ def test_the_login_page_has_the_seed_labels(db: None) -> None:
     assert ">Log in</button>" in page
 
 
-@pytest.mark.parametrize("path", ["/", "/confirm/", "/accounts/00000000-0000-4000-8000-000000000000/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/confirm/", "/accounts/00000000-0000-4000-8000-000000000000/"]
+)
 def test_anonymous_visitors_are_sent_to_log_in(db: None, path: str) -> None:
     response = Client().get(path)
     assert response.status_code == 302

@@ -42,7 +42,9 @@ def test_a_weak_or_mistyped_password_keeps_the_form(db: None) -> None:
     response = Client().post(f"/setup/{token}/", {**FORM, "password_again": "different"})
     assert response.status_code == 200
     assert "differ" in response.content.decode()
-    response = Client().post(f"/setup/{token}/", {**FORM, "password": "short", "password_again": "short"})
+    response = Client().post(
+        f"/setup/{token}/", {**FORM, "password": "short", "password_again": "short"}
+    )
     assert "too short" in response.content.decode()
     assert not Member.objects.exists()
 
