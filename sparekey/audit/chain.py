@@ -41,6 +41,11 @@ def event_mac(event: AuditEvent, prev_mac: str) -> str:
     return hmac.new(key, content, hashlib.sha256).hexdigest()
 
 
+def head_mac(seq: int, mac: str, key_id: str) -> str:
+    key = keyring().derive(MAC_LABEL, key_id)
+    return hmac.new(key, f"head|{seq}|{mac}".encode(), hashlib.sha256).hexdigest()
+
+
 def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
@@ -74,6 +79,7 @@ def record(
         )
         event.mac = event_mac(event, head.mac)
         event.save()
-        head.seq, head.mac = event.seq, event.mac
-        head.save(update_fields=["seq", "mac"])
+        head.seq, head.mac, head.key_id = event.seq, event.mac, event.key_id
+        head.head_mac = head_mac(head.seq, head.mac, head.key_id)
+        head.save(update_fields=["seq", "mac", "key_id", "head_mac"])
     return event

@@ -17,7 +17,17 @@ class Action(models.TextChoices):
     MEMBER_ADDED = "member_added", "Added a member"
     ACCOUNT_ADDED = "account_added", "Added an account"
     CODES_SAVED = "codes_saved", "Saved backup codes"
+    CODES_REPLACED = "codes_replaced", "Replaced backup codes"
+    CODES_DELETED = "codes_deleted", "Deleted backup codes"
     CODES_VIEWED = "codes_viewed", "Viewed backup codes"
+    CODE_USED = "code_used", "Used a backup code"
+    CODE_MARKED_USED = "code_marked_used", "Marked a backup code used"
+    CODE_MARKED_UNUSED = "code_marked_unused", "Marked a backup code unused"
+    CODES_LOW = "codes_low", "Backup codes running low"
+    ACCESS_DENIED = "access_denied", "Was denied access"
+    RATE_LIMITED = "rate_limited", "Was rate-limited"
+    LOCKED_OUT = "locked_out", "Was locked out"
+    ROLE_CHANGED = "role_changed", "Changed a role"
 
 
 class AuditEvent(models.Model):
@@ -56,10 +66,17 @@ class AuditEvent(models.Model):
 
 
 class ChainHead(models.Model):
-    """The single row every append locks, so that appends from many processes form one chain."""
+    """The single row every append locks, so that appends from many processes form one chain.
+
+    ``head_mac`` authenticates (seq, mac): cutting events off the end of the chain and moving the
+    head back needs the key, unless an older copy of this row was kept (anchor the head outside
+    the database, e.g. by printing `sparekey audit verify`'s result, to catch that too).
+    """
 
     seq = models.BigIntegerField(default=0)
     mac = models.CharField(max_length=64, default="0" * 64)
+    key_id = models.CharField(max_length=8, blank=True)
+    head_mac = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return f"audit chain head #{self.seq}"
