@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sparekey.crypto import CryptoError
 
-from .chain import GENESIS_MAC, event_mac
+from .chain import GENESIS_MAC, event_mac, head_mac
 from .models import AuditEvent, ChainHead
 
 
@@ -49,11 +49,16 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
             prev_mac, expected_seq = event.mac, event.seq + 1
         last_seq = rows[-1].seq
     head = ChainHead.objects.filter(pk=1).first()
-    head_seq, head_mac = (head.seq, head.mac) if head else (0, GENESIS_MAC)
-    if head_seq != expected_seq - 1 or not hmac.compare_digest(head_mac, prev_mac):
+    if head is None:
+        if count:
+            return ChainReport(count, expected_seq, "the chain's head record is missing")
+        return ChainReport(0)
+    if head.seq != expected_seq - 1 or not hmac.compare_digest(head.mac, prev_mac):
         return ChainReport(
             count,
             expected_seq,
-            f"the chain ends at #{expected_seq - 1} but its head is #{head_seq}",
+            f"the chain ends at #{expected_seq - 1} but its head is #{head.seq}",
         )
+    if count and not hmac.compare_digest(head.head_mac, head_mac(head.seq, head.mac, head.key_id)):
+        return ChainReport(count, head.seq, "the chain's head record was altered")
     return ChainReport(count)
