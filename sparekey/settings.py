@@ -165,6 +165,14 @@ SPAREKEY_REAUTH_SECONDS = env_int("SPAREKEY_REAUTH_SECONDS", 600)
 # At or below this many unused codes, Sparekey warns that the codes are running out.
 SPAREKEY_LOW_CODES = env_int("SPAREKEY_LOW_CODES", 2)
 
+# Throttling (sparekey.workspace.throttle): failures allowed per window before a lock-out, and
+# how many times a member may reveal or claim codes per hour.
+SPAREKEY_LOGIN_FAILURES_PER_EMAIL = env_int("SPAREKEY_LOGIN_FAILURES_PER_EMAIL", 5)
+SPAREKEY_LOGIN_FAILURES_PER_ADDRESS = env_int("SPAREKEY_LOGIN_FAILURES_PER_ADDRESS", 20)
+SPAREKEY_CONFIRM_FAILURES = env_int("SPAREKEY_CONFIRM_FAILURES", 5)
+SPAREKEY_LOCKOUT_SECONDS = env_int("SPAREKEY_LOCKOUT_SECONDS", 900)
+SPAREKEY_REVEALS_PER_HOUR = env_int("SPAREKEY_REVEALS_PER_HOUR", 60)
+
 HTTPS = env_bool("SPAREKEY_HTTPS", False)
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env_int("SPAREKEY_SESSION_SECONDS", 8 * 3600)

@@ -19,4 +19,5 @@ urlpatterns = [
     path("setup/<str:token>/", workspace.setup, name="setup"),
     path("confirm/", workspace.confirm_identity, name="confirm_identity"),
     path("accounts/<uuid:account>/", include(account_urls)),
+    path("activity/", include("sparekey.audit.urls")),
 ]

@@ -19,7 +19,7 @@ from sparekey.workspace.models import Member
 from tests.conftest import without_csrf
 
 # URLs that belong to no account, each with why it is safe without an account rule.
-NOT_ACCOUNT_URLS = {"dashboard", "login", "logout", "setup", "confirm_identity"}
+NOT_ACCOUNT_URLS = {"dashboard", "login", "logout", "setup", "confirm_identity", "activity"}
 MISSING = "00000000-0000-4000-8000-000000000000"
 PERSONA_ROLES = {"alice": "owner", "bob": "owner", "carol": "collaborator", "dave": None}
 
