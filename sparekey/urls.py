@@ -10,6 +10,10 @@ account_urls = [
     path("backup-codes/", backup_codes.view_codes, name="view_codes"),
     path("backup-codes/add/", backup_codes.add_codes, name="add_codes"),
     path("backup-codes/preview/", backup_codes.preview_codes, name="preview_codes"),
+    path("backup-codes/replace/", backup_codes.replace_codes, name="replace_codes"),
+    path("backup-codes/next/", backup_codes.use_next_code, name="use_next_code"),
+    path("backup-codes/delete/", backup_codes.delete_codes, name="delete_codes"),
+    path("backup-codes/<int:position>/mark/", backup_codes.mark_code, name="mark_code"),
 ]
 
 urlpatterns = [

@@ -14,6 +14,9 @@ from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
 
+from sparekey.audit import chain
+from sparekey.audit.models import Action as Audit
+
 from .models import Account, AccountRole, Grant
 
 P = ParamSpec("P")
@@ -48,13 +51,25 @@ def can(member: Any, action: Action, account: Account) -> bool:
     return allows(role_of(member, account), action)
 
 
-def account_or_404(member: Any, account_uuid: UUID | str, action: Action) -> Account:
-    """The account if ``member`` may do ``action`` to it, else the same 404 as a missing one."""
+def account_or_404(
+    member: Any, account_uuid: UUID | str, action: Action, request: HttpRequest | None = None
+) -> Account:
+    """The account if ``member`` may do ``action`` to it, else the same 404 as a missing one.
+
+    A refusal on an account that exists is an audit event: probing is worth knowing about.
+    """
     try:
         account = Account.objects.get(uuid=account_uuid)
     except (Account.DoesNotExist, ValueError):
         raise Http404("No such account.") from None
     if not can(member, action, account):
+        chain.record(
+            Audit.ACCESS_DENIED,
+            actor=member,
+            account=account,
+            request=request,
+            detail={"wanted": str(action)},
+        )
         raise Http404("No such account.")
     return account
 
@@ -76,7 +91,8 @@ def account_view(
     ) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, account: UUID, *args: Any, **kwargs: Any) -> HttpResponse:
-            return view(request, account_or_404(request.user, account, action), *args, **kwargs)
+            account_obj = account_or_404(request.user, account, action, request)
+            return view(request, account_obj, *args, **kwargs)
 
         wrapper.account_action = action  # type: ignore[attr-defined]
         return wrapper

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from sparekey.backup_codes import services as backup_codes
 from sparekey.backup_codes.forms import AddCodesForm
+from sparekey.workspace import confirmation
 
 from . import services
 from .models import Account
@@ -19,7 +20,9 @@ from .permissions import Action, account_view, role_of
 def dashboard(request: HttpRequest) -> HttpResponse:
     accounts = list(services.accounts_of(request.user))
     low = settings.SPAREKEY_LOW_CODES
-    return render(request, "accounts/dashboard.html", {"accounts": accounts, "low_codes": low})
+    running_low = [a for a in accounts if a.codes_total and a.codes_unused <= low]
+    context = {"accounts": accounts, "low_codes": low, "running_low": running_low}
+    return render(request, "accounts/dashboard.html", context)
 
 
 def account_page_context(request: HttpRequest, account: Account, **extra: Any) -> dict[str, Any]:
@@ -35,6 +38,7 @@ def account_page_context(request: HttpRequest, account: Account, **extra: Any) -
         "summary": backup_codes.summary(account),
         "low_codes": settings.SPAREKEY_LOW_CODES,
         "add_form": AddCodesForm(),
+        "confirmed": confirmation.is_recent(request),
     }
     context.update(extra)
     return context

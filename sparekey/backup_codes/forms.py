@@ -37,3 +37,7 @@ class AddCodesForm(forms.Form):
                 "shows them, one or more per line."
             )
         return text
+
+
+class MarkCodeForm(forms.Form):
+    state = forms.ChoiceField(choices=[("used", "Used"), ("unused", "Unused")])

@@ -106,11 +106,11 @@ def test_the_preview_reports_a_refusal(account: Account, alice: Member, login) -
     assert "Line 1" in body["error"]
 
 
-def test_saving_again_replaces_the_set(account_with_codes: Account, alice: Member, login) -> None:  # type: ignore[no-untyped-def]
-    login(alice).post(
+def test_adding_over_saved_codes_goes_to_replace(
+    account_with_codes: Account, alice: Member, login
+) -> None:  # type: ignore[no-untyped-def]
+    response = login(alice).post(
         f"/accounts/{account_with_codes.uuid}/backup-codes/add/", {"codes": "24363546 48563968"}
     )
-    assert BackupCode.objects.filter(code_set__account=account_with_codes).count() == 2
-    event = AuditEvent.objects.filter(action=Action.CODES_SAVED).last()
-    assert event is not None
-    assert event.detail == {"codes": 2, "replaced_unused": 6, "replaced_total": 6}
+    assert response["Location"] == f"/accounts/{account_with_codes.uuid}/backup-codes/replace/"
+    assert BackupCode.objects.filter(code_set__account=account_with_codes).count() == 6

@@ -95,7 +95,22 @@ function initPreview(form) {
   if (textarea.value) update();
 }
 
+function initCopy(button) {
+  button.addEventListener("click", async () => {
+    const source = document.getElementById(button.dataset.copy);
+    try {
+      await navigator.clipboard.writeText(source.textContent.trim());
+      button.textContent = "Copied";
+    } catch (error) {
+      // No clipboard access (an insecure origin, say): select the text for a manual copy.
+      window.getSelection().selectAllChildren(source);
+      button.textContent = "Press Ctrl+C";
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-copy]").forEach(initCopy);
   document.querySelectorAll('[role="tablist"]').forEach(initTabs);
   document.querySelectorAll("dialog").forEach(initDialog);
   initOpeners();
