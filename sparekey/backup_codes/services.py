@@ -20,7 +20,6 @@ from sparekey.accounts.models import Account
 from sparekey.accounts.permissions import Action, can
 from sparekey.audit import chain
 from sparekey.audit.models import Action as Audit
-
 from sparekey.workspace import throttle
 
 from . import notices

@@ -46,30 +46,36 @@ def guarded_claim(member: Member, account: Account) -> str:
     return claim_next_code(member, account).code
 
 
+def one_round(claim: Claim, owners: list[Member], account: Account) -> list[Any]:
+    """Every owner claims at the same moment; each result is a code, "none left" or an error."""
+    BackupCode.objects.filter(code_set__account=account).update(used_at=None, used_by=None)
+    barrier = threading.Barrier(CLAIMANTS)
+    results: list[Any] = [None] * CLAIMANTS
+
+    def claimant(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = claim(owners[index], account)
+        except NoUnusedCodes:
+            results[index] = "none left"
+        except Exception as error:
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=claimant, args=(i,)) for i in range(CLAIMANTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
 def run_trials(claim: Claim, owners: list[Member], account: Account, trials: int) -> list[str]:
     """Run ``trials`` rounds; return a description of every round that went wrong."""
     problems = []
     for trial in range(trials):
-        BackupCode.objects.filter(code_set__account=account).update(used_at=None, used_by=None)
-        barrier = threading.Barrier(CLAIMANTS)
-        results: list[Any] = [None] * CLAIMANTS
-
-        def claimant(index: int) -> None:
-            try:
-                barrier.wait(timeout=30)
-                results[index] = claim(owners[index], account)
-            except NoUnusedCodes:
-                results[index] = "none left"
-            except Exception as error:  # noqa: BLE001  (reported below, with the trial)
-                results[index] = error
-            finally:
-                connections.close_all()
-
-        threads = [threading.Thread(target=claimant, args=(i,)) for i in range(CLAIMANTS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        results = one_round(claim, owners, account)
         codes = [r for r in results if isinstance(r, str) and r != "none left"]
         errors = [r for r in results if isinstance(r, Exception)]
         if errors:
