@@ -62,6 +62,9 @@ def record(
 ) -> AuditEvent:
     """Append one event, in the caller's transaction: if the act rolls back, so does its event."""
     actor = actor if actor is not None and actor.is_authenticated else None
+    detail = dict(detail or {})
+    if token_prefix := getattr(request, "sparekey_token_prefix", None):
+        detail["token"] = token_prefix  # an API call names its token by prefix, never the token
     with transaction.atomic():
         head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
         event = AuditEvent(
@@ -73,7 +76,7 @@ def record(
             account_uuid=account.uuid if account else None,
             account_name=account.name if account else "",
             ip=client_ip(request),
-            detail=detail or {},
+            detail=detail,
             key_id=keyring().current_id,
             prev_mac=head.mac,
         )
