@@ -45,6 +45,7 @@ ACCOUNTS = {
     "Registrar": "--app Registrar --owner alice@example.com",
     "Cloud root": "--app Cloud --owner alice@example.com",
     "Mail relay": "--app Mail --owner alice@example.com",
+    "Social": "--app Instagram --owner alice@example.com --owner bob@example.com",
 }
 
 # The codes of the Google-style paste (two numbered columns), in the order Sparekey keeps them.
