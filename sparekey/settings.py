@@ -77,11 +77,13 @@ INSTALLED_APPS = [
     "sparekey.accounts",
     "sparekey.backup_codes",
     "sparekey.audit",
+    "sparekey.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # the API's OpenAPI schema; its Swagger UI files, served by us from static/
 ]
 
 MIDDLEWARE = [
@@ -123,7 +125,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "sparekey.sqlite3",
+            "NAME": str(DATA_DIR / "sparekey.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so two claims queue instead of one
                 # failing with "database is locked" when it upgrades a read lock.
@@ -136,8 +138,14 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if redis_url := env("SPAREKEY_REDIS_URL"):
+    # Login throttling counts here (sparekey.workspace.throttle): a Redis that stops answering
+    # fails the request within seconds instead of holding a worker until gunicorn's timeout.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -220,3 +228,9 @@ LOGGING = {
     # Request bodies never reach a log: Django logs only the path and status of a failure.
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# The JSON API (sparekey.api): requests per token per minute, failed token attempts per client
+# address in the lock-out window (past it, failures are refused unaudited), the largest body.
+SPAREKEY_API_REQUESTS_PER_MINUTE = env_int("SPAREKEY_API_REQUESTS_PER_MINUTE", 120)
+SPAREKEY_API_AUTH_FAILURES_PER_ADDRESS = env_int("SPAREKEY_API_AUTH_FAILURES_PER_ADDRESS", 30)
+SPAREKEY_API_MAX_BODY_BYTES = env_int("SPAREKEY_API_MAX_BODY_BYTES", 64 * 1024)

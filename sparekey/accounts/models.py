@@ -43,7 +43,7 @@ class Account(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[LiveAccounts] = LiveAccounts()
-    all_objects: ClassVar[models.Manager[Account]] = models.Manager()
+    all_objects = models.Manager["Account"]()
 
     class Meta:
         ordering = ("name", "app")

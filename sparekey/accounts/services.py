@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -11,6 +11,9 @@ from sparekey.audit.models import Action as Audit
 from sparekey.workspace.models import Member, WorkspaceRole
 
 from .models import Account, AccountRole, Grant
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 class AccountError(ValueError):
@@ -60,7 +63,12 @@ def add_account(
     return account
 
 
-def accounts_of(member: Any) -> QuerySet[Account]:
+class CardCounts(TypedDict):
+    codes_total: int
+    codes_unused: int
+
+
+def accounts_of(member: Any) -> QuerySet[WithAnnotations[Account, CardCounts]]:
     """The accounts a member holds a role on, with what their cards show."""
     return (
         Account.objects.filter(grants__member=member, grants__member__is_active=True)
