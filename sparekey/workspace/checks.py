@@ -31,3 +31,22 @@ def check_email_backend(app_configs: Any, **kwargs: Any) -> list[checks.CheckMes
             )
         ]
     return []
+
+
+THROTTLE_SETTINGS = (
+    "SPAREKEY_LOGIN_FAILURES_PER_EMAIL",
+    "SPAREKEY_LOGIN_FAILURES_PER_ADDRESS",
+    "SPAREKEY_CONFIRM_FAILURES",
+    "SPAREKEY_LOCKOUT_SECONDS",
+    "SPAREKEY_REVEALS_PER_HOUR",
+    "SPAREKEY_REAUTH_SECONDS",
+)
+
+
+@checks.register(checks.Tags.security)
+def check_limits_are_positive(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    return [
+        checks.Error(f"{name} must be 1 or more.", id="sparekey.E002")
+        for name in THROTTLE_SETTINGS
+        if getattr(settings, name) < 1
+    ]

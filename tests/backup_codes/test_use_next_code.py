@@ -146,3 +146,18 @@ def test_a_collaborator_cannot_claim(
     assert login(carol).post(claim_url(account_with_codes)).status_code == 404
     assert not BackupCode.objects.filter(used_at__isnull=False).exists()
     assert AuditEvent.objects.filter(action=Action.ACCESS_DENIED, actor=carol).exists()
+
+
+def test_claiming_too_often_is_refused_and_claims_nothing(
+    account_with_codes: Account,
+    alice: Member,
+    login,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    settings.SPAREKEY_REVEALS_PER_HOUR = 1
+    client = login(alice)
+    assert client.post(claim_url(account_with_codes)).status_code == 200
+    response = client.post(claim_url(account_with_codes))
+    assert response.status_code == 429
+    assert CODES[1] not in response.content.decode()
+    assert BackupCode.objects.filter(used_at__isnull=False).count() == 1

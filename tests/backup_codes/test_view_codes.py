@@ -34,3 +34,23 @@ def test_the_account_page_does_not_carry_codes(
     page = login(bob).get(f"/accounts/{account_with_codes.uuid}/").content.decode()
     for code in GITHUB_CODES.split():
         assert code not in page
+
+
+def test_revealing_too_often_is_refused_with_a_clear_message(
+    account_with_codes: Account,
+    bob: Member,
+    login,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    settings.SPAREKEY_REVEALS_PER_HOUR = 2
+    client = login(bob)
+    url = f"/accounts/{account_with_codes.uuid}/backup-codes/"
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200
+    response = client.get(url)
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    page = response.content.decode()
+    assert "too often" in page
+    assert all(code not in page for code in GITHUB_CODES.split())
+    assert AuditEvent.objects.filter(action=Action.RATE_LIMITED, actor=bob).count() == 1

@@ -68,5 +68,7 @@ class Command(BaseCommand):
                 "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
                 "timeout": 60,
                 "graceful_timeout": 10,
+                # Several servers may run on one host; none needs gunicorn's control socket.
+                "control_socket_disable": True,
             }
         ).run()
