@@ -76,7 +76,10 @@ INSTALLED_APPS = [
     "sparekey.workspace",
     "sparekey.accounts",
     "sparekey.backup_codes",
+    "sparekey.mfa",
     "sparekey.audit",
+    "sparekey.keys",
+    "sparekey.maintenance",
     "sparekey.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -191,9 +194,10 @@ CSRF_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = [BASE_URL] if BASE_URL.startswith("https://") else []
 SECURE_SSL_REDIRECT = HTTPS and env_bool("SPAREKEY_SSL_REDIRECT", True)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SPAREKEY_BEHIND_PROXY", False) else None
-)
+# Behind a reverse proxy: trust its X-Forwarded-Proto, and take the client's address from the
+# last X-Forwarded-For entry (audit events, login throttling per address).
+BEHIND_PROXY = env_bool("SPAREKEY_BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_HSTS_SECONDS = env_int("SPAREKEY_HSTS_SECONDS", 31536000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and env_bool("SPAREKEY_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = HTTPS and env_bool("SPAREKEY_HSTS_PRELOAD", True)
@@ -234,3 +238,23 @@ LOGGING = {
 SPAREKEY_API_REQUESTS_PER_MINUTE = env_int("SPAREKEY_API_REQUESTS_PER_MINUTE", 120)
 SPAREKEY_API_AUTH_FAILURES_PER_ADDRESS = env_int("SPAREKEY_API_AUTH_FAILURES_PER_ADDRESS", 30)
 SPAREKEY_API_MAX_BODY_BYTES = env_int("SPAREKEY_API_MAX_BODY_BYTES", 64 * 1024)
+
+# Keys and backups (sparekey.keys, sparekey.maintenance). A PKCS#11 token (an HSM) holds the
+# master key once `sparekey rotate-key --to pkcs11` has moved it there, or from the first start
+# when the token is configured before it.
+SPAREKEY_PKCS11_MODULE = env("SPAREKEY_PKCS11_MODULE")
+SPAREKEY_PKCS11_TOKEN_LABEL = env("SPAREKEY_PKCS11_TOKEN_LABEL", "sparekey")
+SPAREKEY_PKCS11_PIN = env_secret("SPAREKEY_PKCS11_PIN")
+SPAREKEY_PKCS11_KEY_LABEL = env("SPAREKEY_PKCS11_KEY_LABEL", "sparekey-master-key")
+# The maintenance page warns when the last backup is older than this many days.
+SPAREKEY_BACKUP_WARN_DAYS = env_int("SPAREKEY_BACKUP_WARN_DAYS", 7)
+
+# Members and accounts (sparekey.workspace.members, sparekey.accounts.lifecycle): how long an
+# invitation link works, and how long a removed account can be restored before `sparekey purge`
+# destroys its data key.
+SPAREKEY_INVITATION_DAYS = env_int("SPAREKEY_INVITATION_DAYS", 7)
+SPAREKEY_PURGE_DAYS = env_int("SPAREKEY_PURGE_DAYS", 30)
+# The main navigation shows each member only the links that apply to them.
+TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
+    "sparekey.workspace.nav.nav"
+)

@@ -14,7 +14,7 @@ from django.test import Client
 
 from sparekey.accounts.models import Account
 from sparekey.accounts.services import add_account
-from sparekey.workspace.models import Member, WorkspaceRole
+from sparekey.workspace.models import Member, Team, TeamMembership, WorkspaceRole
 
 PASSWORD = "correct horse battery staple"
 
@@ -92,3 +92,23 @@ def without_csrf(content: bytes) -> bytes:
     import re
 
     return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", content)
+
+
+@pytest.fixture
+def erin(db: None) -> Member:
+    """Erin is a User with no grant of her own: teams give her what she gets."""
+    return make_member("erin@example.com", WorkspaceRole.USER, "Erin")
+
+
+@pytest.fixture
+def frank(db: None) -> Member:
+    """Frank is Login-Only: never more than a Collaborator, whatever a grant says."""
+    return make_member("frank@example.com", WorkspaceRole.LOGIN_ONLY, "Frank")
+
+
+@pytest.fixture
+def ops(erin: Member) -> Team:
+    """The team Ops, with Erin as a Team Member."""
+    team = Team.objects.create(name="Ops")
+    TeamMembership.objects.create(team=team, member=erin)
+    return team

@@ -19,6 +19,10 @@ class AccountRole(models.TextChoices):
     COLLABORATOR = "collaborator", "Collaborator"
 
 
+class AccountPurged(Exception):
+    """The account's data key was destroyed: none of its secrets can be opened any more."""
+
+
 class LiveAccounts(models.Manager["Account"]):
     def get_queryset(self) -> models.QuerySet[Account]:
         return super().get_queryset().filter(deleted_at__isnull=True)
@@ -41,6 +45,12 @@ class Account(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deletion_reason = models.CharField(max_length=500, blank=True)
+    # Set when the retention period ended and the data key was destroyed (crypto-shredding).
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[LiveAccounts] = LiveAccounts()
     all_objects = models.Manager["Account"]()
@@ -62,23 +72,48 @@ class Account(models.Model):
         self.key_id = ring.current_id
 
     def data_key(self) -> Key:
+        if not self.wrapped_data_key:
+            raise AccountPurged(f"The data key of {self.name} was destroyed when it was purged.")
         return keyring().unwrap_data_key(bytes(self.wrapped_data_key), self.uuid)
 
 
 class Grant(models.Model):
-    """A member's role on an account, given directly."""
+    """A role on an account, given to one member directly or to a team (exactly one of them)."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="grants")
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="grants",
+    )
+    team = models.ForeignKey(
+        "workspace.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="grants"
     )
     role = models.CharField(max_length=20, choices=AccountRole.choices)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints: ClassVar[list[Any]] = [
-            models.UniqueConstraint(fields=["account", "member"], name="grant_once_per_member")
+            models.CheckConstraint(
+                condition=(
+                    models.Q(member__isnull=False, team__isnull=True)
+                    | models.Q(member__isnull=True, team__isnull=False)
+                ),
+                name="grant_to_member_or_team",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "member"],
+                condition=models.Q(member__isnull=False),
+                name="grant_once_per_member",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "team"],
+                condition=models.Q(team__isnull=False),
+                name="grant_once_per_team",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.member} is {self.get_role_display()} of {self.account}"
+        return f"{self.member or self.team} is {self.get_role_display()} of {self.account}"

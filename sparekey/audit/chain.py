@@ -7,15 +7,15 @@ import hmac
 import json
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 
-from sparekey.keys import keyring
+from sparekey.keys.audit_keys import current_mac_key_id, mac_key, mac_key_opens
 
 from .models import Action, AuditEvent, ChainHead
 
 GENESIS_MAC = "0" * 64
-MAC_LABEL = "audit-mac"
 
 
 def event_mac(event: AuditEvent, prev_mac: str) -> str:
@@ -37,18 +37,29 @@ def event_mac(event: AuditEvent, prev_mac: str) -> str:
         separators=(",", ":"),
         ensure_ascii=True,
     ).encode()
-    key = keyring().derive(MAC_LABEL, event.key_id)
-    return hmac.new(key, content, hashlib.sha256).hexdigest()
+    # The key is the audit key the event names (sparekey.keys.models.AuditKey), not the master
+    # key: the chain must outlive a rotated and retired master key, and a token-held one.
+    return hmac.new(mac_key(event.key_id), content, hashlib.sha256).hexdigest()
 
 
 def head_mac(seq: int, mac: str, key_id: str) -> str:
-    key = keyring().derive(MAC_LABEL, key_id)
-    return hmac.new(key, f"head|{seq}|{mac}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(mac_key(key_id), f"head|{seq}|{mac}".encode(), hashlib.sha256).hexdigest()
+
+
+def mac_key_known(key_id: str) -> bool:
+    """Whether the audit key with this id exists and opens with the master keys loaded."""
+    return mac_key_opens(key_id)
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address; behind a proxy, the one the proxy saw (the last X-Forwarded-For).
+
+    Only the last entry is trusted: a client can put anything in front of it.
+    """
     if request is None:
         return None
+    if settings.BEHIND_PROXY and (forwarded := request.META.get("HTTP_X_FORWARDED_FOR")):
+        return forwarded.split(",")[-1].strip() or None
     return request.META.get("REMOTE_ADDR") or None
 
 
@@ -77,7 +88,7 @@ def record(
             account_name=account.name if account else "",
             ip=client_ip(request),
             detail=detail,
-            key_id=keyring().current_id,
+            key_id=current_mac_key_id(head.key_id),
             prev_mac=head.mac,
         )
         event.mac = event_mac(event, head.mac)

@@ -1,19 +1,45 @@
-"""Checking the audit chain from its first event to its head."""
+"""Checking the audit chain from its first event to its head.
+
+Someone who can write the database but lacks the master key cannot edit, insert, delete or
+reorder an event, nor cut events off the end of the chain, without ``verify_chain`` naming the
+first event that does not fit. What it cannot see alone: the tail cut off *and* the head row put
+back from a copy taken earlier (a backup, say), which is a valid chain that merely stops sooner.
+Note the head that ``sparekey audit verify`` prints somewhere outside the database to catch that.
+"""
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sparekey.crypto import CryptoError
+from django.db import DataError
 
-from .chain import GENESIS_MAC, event_mac, head_mac
+from sparekey.keys import keyring
+
+from .chain import GENESIS_MAC, event_mac, head_mac, mac_key_known
 from .models import AuditEvent, ChainHead
+
+# What loading a row raises when its stored values were overwritten with something that is not
+# a timestamp, a UUID, ... (raw SQL can put any text in an SQLite column; PostgreSQL stores
+# 'infinity' in a timestamp column, which Python cannot load).
+UNREADABLE = (DataError, ValueError, TypeError, AttributeError, OverflowError)
+
+
+@dataclass(frozen=True)
+class ChainPosition:
+    """An event of the chain: its place and its MAC, which vouches for everything before it."""
+
+    seq: int
+    mac: str
+
+
+GENESIS = ChainPosition(0, GENESIS_MAC)
 
 
 @dataclass(frozen=True)
 class ChainReport:
-    events: int
+    head: ChainPosition  # the last event found intact
     first_bad_seq: int | None = None
     problem: str = ""
 
@@ -21,44 +47,116 @@ class ChainReport:
     def ok(self) -> bool:
         return self.first_bad_seq is None
 
+    @property
+    def events(self) -> int:
+        """How many events were found intact (the chain is numbered 1, 2, 3, ... without gaps)."""
+        return self.head.seq
 
-def verify_chain(batch_size: int = 5000) -> ChainReport:
+
+def verify_chain(batch_size: int = 2000) -> ChainReport:
     """Recompute every MAC in order; name the first event that does not fit the chain.
 
-    Detects an edited event (its MAC), a deleted, inserted or reordered one (the sequence and the
-    previous-MAC links) and a truncated tail (the head row, which every append updates).
+    Events are read in batches by ``seq`` (keyset pagination), so memory stays flat however long
+    the chain is, and appends that happen meanwhile are checked too instead of raising an alarm.
     """
-    expected_seq, prev_mac, count = 1, GENESIS_MAC, 0
-    last_seq = 0
+    keyring()  # no master key is an error (KeyringError) to fix, not a broken chain
+    reached = GENESIS
     while True:
-        rows = list(AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq")[:batch_size])
-        if not rows:
-            break
-        for event in rows:
-            count += 1
-            if event.seq != expected_seq:
-                return ChainReport(count, expected_seq, f"event #{expected_seq} is missing")
-            if not hmac.compare_digest(event.prev_mac, prev_mac):
-                return ChainReport(count, event.seq, "does not follow the event before it")
-            try:
-                valid = hmac.compare_digest(event.mac, event_mac(event, prev_mac))
-            except CryptoError as error:
-                return ChainReport(count, event.seq, f"cannot be checked: {error}")
-            if not valid:
-                return ChainReport(count, event.seq, "was altered (its MAC does not match)")
-            prev_mac, expected_seq = event.mac, event.seq + 1
-        last_seq = rows[-1].seq
-    head = ChainHead.objects.filter(pk=1).first()
-    if head is None:
-        if count:
-            return ChainReport(count, expected_seq, "the chain's head record is missing")
-        return ChainReport(0)
-    if head.seq != expected_seq - 1 or not hmac.compare_digest(head.mac, prev_mac):
-        return ChainReport(
-            count,
-            expected_seq,
-            f"the chain ends at #{expected_seq - 1} but its head is #{head.seq}",
+        reached, broken = _check_events(reached, batch_size)
+        if broken is not None:
+            return broken
+        head = ChainHead.objects.filter(pk=1).first()
+        # The head row and an event are written in one transaction, so every event up to a head
+        # we can see is visible too: a head ahead of us means more to read or a missing event.
+        if head is None or head.seq <= reached.seq or not _any_event_after(reached):
+            return _check_head(head, reached)
+
+
+def _check_events(
+    reached: ChainPosition, batch_size: int
+) -> tuple[ChainPosition, ChainReport | None]:
+    try:
+        for event in _events_after(reached.seq, batch_size):
+            if problem := _problem_with(event, reached):
+                return reached, problem
+            reached = ChainPosition(event.seq, event.mac)
+    except UNREADABLE:
+        if batch_size > 1:
+            # Read on from the last good event one row at a time to find the one that fails.
+            return _check_events(reached, 1)
+        seq = (
+            AuditEvent.objects.filter(seq__gt=reached.seq)
+            .order_by("seq")
+            .values_list("seq", flat=True)
+            .first()
         )
-    if count and not hmac.compare_digest(head.head_mac, head_mac(head.seq, head.mac, head.key_id)):
-        return ChainReport(count, head.seq, "the chain's head record was altered")
-    return ChainReport(count)
+        return reached, _broken(reached, seq or reached.seq + 1, "its stored values are malformed")
+    return reached, None
+
+
+def _events_after(seq: int, batch_size: int) -> Iterator[AuditEvent]:
+    while True:
+        batch = AuditEvent.objects.filter(seq__gt=seq).order_by("seq")[:batch_size]
+        read = 0
+        for event in batch.iterator(chunk_size=batch_size):
+            read += 1
+            seq = event.seq
+            yield event
+        if read < batch_size:
+            return
+
+
+def _problem_with(event: AuditEvent, before: ChainPosition) -> ChainReport | None:
+    expected = before.seq + 1
+    if event.seq != expected:
+        return _broken(before, expected, "it is missing")
+    if not _same(event.prev_mac, before.mac):
+        return _broken(before, event.seq, "it does not follow the event before it")
+    if not mac_key_known(event.key_id):
+        return _broken(before, event.seq, f"its audit key {event.key_id[:8]!r} cannot be opened")
+    if not _same(event.mac, event_mac(event, before.mac)):
+        return _broken(before, event.seq, "it was altered (its MAC does not match)")
+    return None
+
+
+def _any_event_after(reached: ChainPosition) -> bool:
+    return AuditEvent.objects.filter(seq__gt=reached.seq).exists()
+
+
+def _check_head(head: ChainHead | None, reached: ChainPosition) -> ChainReport:
+    cut = f"events after #{reached.seq} may have been cut off"
+    if head is None:
+        if reached == GENESIS:
+            return ChainReport(reached)
+        return _broken(reached, reached.seq + 1, f"the chain's head record is missing; {cut}")
+    if head.seq > reached.seq:
+        return _broken(
+            reached,
+            reached.seq + 1,
+            f"it is missing (the chain's head record says the chain goes on to #{head.seq})",
+        )
+    if head.seq < reached.seq:
+        return _broken(
+            reached,
+            head.seq + 1,
+            f"the chain's head record (#{head.seq}) stops before it: it may have been put back",
+        )
+    if head.seq == 0:
+        return ChainReport(reached)
+    authentic = (
+        mac_key_known(head.key_id)
+        and _same(head.mac, reached.mac)
+        and _same(head.head_mac, head_mac(head.seq, head.mac, head.key_id))
+    )
+    if not authentic:
+        return _broken(reached, reached.seq + 1, f"the chain's head record was altered; {cut}")
+    return ChainReport(reached)
+
+
+def _broken(reached: ChainPosition, seq: int, problem: str) -> ChainReport:
+    return ChainReport(reached, first_bad_seq=seq, problem=problem)
+
+
+def _same(stored: str, expected: str) -> bool:
+    # Bytes, not str: compare_digest refuses non-ASCII text, which an attacker may well store.
+    return hmac.compare_digest(str(stored).encode(), expected.encode())

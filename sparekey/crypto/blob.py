@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -49,9 +51,25 @@ class Context:
         return header + f"sparekey/v1|{self.purpose}|{self.account}|{self.record}".encode()
 
 
+@runtime_checkable
+class SealingKey(Protocol):
+    """An AES-256-GCM key that seals and opens blobs: in memory (Key) or held by a token.
+
+    ``decrypt`` raises cryptography's InvalidTag when the ciphertext or associated data was
+    altered, whichever holds the key.
+    """
+
+    @property
+    def id(self) -> str: ...
+
+    def encrypt(self, nonce: bytes, plaintext: bytes, associated_data: bytes) -> bytes: ...
+
+    def decrypt(self, nonce: bytes, ciphertext: bytes, associated_data: bytes) -> bytes: ...
+
+
 @dataclass(frozen=True, repr=False)
 class Key:
-    """A 256-bit AES key with its id. repr() never shows the key."""
+    """A 256-bit AES key held in memory, with its id. repr() never shows the key."""
 
     material: bytes
 
@@ -70,14 +88,22 @@ class Key:
     def __repr__(self) -> str:
         return f"<Key {self.id}>"
 
+    def encrypt(self, nonce: bytes, plaintext: bytes, associated_data: bytes) -> bytes:
+        return AESGCM(self.material).encrypt(nonce, plaintext, associated_data)
 
-def seal(key: Key, plaintext: bytes, context: Context, *, nonce: bytes | None = None) -> bytes:
+    def decrypt(self, nonce: bytes, ciphertext: bytes, associated_data: bytes) -> bytes:
+        return AESGCM(self.material).decrypt(nonce, ciphertext, associated_data)
+
+
+def seal(
+    key: SealingKey, plaintext: bytes, context: Context, *, nonce: bytes | None = None
+) -> bytes:
     """Encrypt ``plaintext`` for ``context``. ``nonce`` exists for known-answer tests only."""
     header = bytes([VERSION]) + bytes.fromhex(key.id)
     nonce = os.urandom(NONCE_BYTES) if nonce is None else nonce
     if len(nonce) != NONCE_BYTES:
         raise ValueError(f"a nonce is {NONCE_BYTES} bytes")
-    ciphertext = AESGCM(key.material).encrypt(nonce, plaintext, context.associated_data(header))
+    ciphertext = key.encrypt(nonce, plaintext, context.associated_data(header))
     return header + nonce + ciphertext
 
 
@@ -93,10 +119,12 @@ def blob_key_id(blob: bytes) -> str:
     return blob[1:HEADER_BYTES].hex()
 
 
-def open_sealed(keys: dict[str, Key] | Key, blob: bytes, context: Context) -> bytes:
+def open_sealed(
+    keys: Mapping[str, SealingKey] | SealingKey, blob: bytes, context: Context
+) -> bytes:
     """Decrypt a blob sealed for ``context`` with the one of ``keys`` named by its key id."""
     key_id = blob_key_id(blob)
-    if isinstance(keys, Key):
+    if not isinstance(keys, Mapping):
         keys = {keys.id: keys}
     key = keys.get(key_id)
     if key is None:
@@ -104,9 +132,7 @@ def open_sealed(keys: dict[str, Key] | Key, blob: bytes, context: Context) -> by
     nonce = blob[HEADER_BYTES : HEADER_BYTES + NONCE_BYTES]
     ciphertext = blob[HEADER_BYTES + NONCE_BYTES :]
     try:
-        return AESGCM(key.material).decrypt(
-            nonce, ciphertext, context.associated_data(blob[:HEADER_BYTES])
-        )
+        return key.decrypt(nonce, ciphertext, context.associated_data(blob[:HEADER_BYTES]))
     except InvalidTag:
         raise TamperedBlob(
             f"A sealed {context.purpose} value of account {context.account} failed to open: it "

@@ -18,3 +18,7 @@ class TamperedBlob(CryptoError):
 
 class KeyringError(CryptoError):
     pass
+
+
+class WrongPassphrase(CryptoError):
+    pass

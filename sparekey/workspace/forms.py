@@ -31,6 +31,8 @@ class ConfirmIdentityForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
 
+    WRONG_PASSWORD = "wrong_password"
+
     def __init__(self, member: Member, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.member = member
@@ -38,7 +40,7 @@ class ConfirmIdentityForm(forms.Form):
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
         if not self.member.check_password(password):
-            raise forms.ValidationError("That password is not right.")
+            raise forms.ValidationError("That password is not right.", code=self.WRONG_PASSWORD)
         return password
 
 

@@ -110,3 +110,117 @@ class SetupToken(models.Model):
         oldest = timezone.now() - timedelta(seconds=cls.VALID_FOR)
         deleted, _ = cls.objects.filter(token_hash=cls.hash(token), created_at__gte=oldest).delete()
         return deleted > 0
+
+
+class Attempt(models.Model):
+    """One event counted by a limiter (sparekey.workspace.throttle): a failed login, a reveal.
+
+    A hit is an INSERT and a count is a COUNT over the window, so that several server processes
+    on one database count together and a burst of parallel requests loses no hit. ``key_hash``
+    is a keyed hash: the table never holds an e-mail address or a client address.
+    """
+
+    scope = models.CharField(max_length=20)
+    key_hash = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes: ClassVar[list[Any]] = [
+            models.Index(fields=["scope", "key_hash", "at"], name="attempt_scope_key_at")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} attempt at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+# Members, teams and invitations (sparekey.workspace.members, .teams, .invitations).
+
+ROLE_RANK = {
+    WorkspaceRole.LOGIN_ONLY: 0,
+    WorkspaceRole.USER: 1,
+    WorkspaceRole.ADMIN: 2,
+    WorkspaceRole.SUPER_ADMIN: 3,
+    WorkspaceRole.OWNER: 4,
+}
+
+
+class TeamRole(models.TextChoices):
+    MEMBER = "member", "Team Member"
+    ADMIN = "admin", "Team Admin"
+
+
+class Team(models.Model):
+    """A named set of members: an account shared with a team gives each of them that role."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMembership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="team_memberships")
+    role = models.CharField(max_length=20, choices=TeamRole.choices, default=TeamRole.MEMBER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("team__name", "member__email")
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(fields=["team", "member"], name="team_membership_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} in {self.team}"
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link that lets a person join with the role they were invited to.
+
+    Only a hash of the token is stored: the link itself is shown once to the inviter and sent
+    once by e-mail.
+    """
+
+    email = models.EmailField()
+    name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=20, choices=WorkspaceRole.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        Member, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email}"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class MemberSession(models.Model):
+    """Which sessions belong to which member, so that deactivating one ends all of theirs."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="session_index")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"a session of {self.member}"

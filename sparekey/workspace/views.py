@@ -5,7 +5,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -17,15 +19,62 @@ from django.views.decorators.debug import sensitive_post_parameters
 from sparekey.audit import chain
 from sparekey.audit.models import Action as Audit
 
-from . import confirmation
+from . import confirmation, throttle
 from .forms import ConfirmIdentityForm, LoginForm, SetupForm
 from .models import Member, SetupToken, WorkspaceRole
 
 
 class LoginView(auth_views.LoginView):
+    """Log in by e-mail; failures count per e-mail and per client address, up to a lock-out."""
+
     form_class = LoginForm
     template_name = "workspace/login.html"
     redirect_authenticated_user = True
+    limiters: throttle.LoginLimiters
+    email: str
+    address: str
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.limiters = throttle.login_limiters()
+        self.email = str(request.POST.get("username", "")).strip().lower()
+        self.address = chain.client_ip(request) or "unknown"
+        # Refused before any password check, so that a locked e-mail cannot be probed.
+        return self.locked_out() or super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        self.limiters.email.reset(self.email)
+        return super().form_valid(form)
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        if form.has_error(NON_FIELD_ERRORS, "invalid_login"):
+            self.count_failure()
+            return self.locked_out() or super().form_invalid(form)
+        return super().form_invalid(form)
+
+    def count_failure(self) -> None:
+        if self.limiters.email.hit(self.email) == self.limiters.email.limit:
+            # Only a known member is named: the text typed may be a password.
+            member = Member.objects.filter(email__iexact=self.email).first()
+            detail = {"scope": "email", "member": member.email if member else None}
+            chain.record(Audit.LOCKED_OUT, request=self.request, detail=detail)
+        if self.limiters.address.hit(self.address) == self.limiters.address.limit:
+            chain.record(Audit.LOCKED_OUT, request=self.request, detail={"scope": "address"})
+
+    def locked_out(self) -> HttpResponse | None:
+        try:
+            self.limiters.email.check(self.email)
+            self.limiters.address.check(self.address)
+        except throttle.RateLimited as limited:
+            # An unbound form: rendering a bound one would validate it, checking the password.
+            form = self.get_form_class()(self.request, initial={"username": self.email})
+            context = self.get_context_data(form=form, locked_out=str(limited))
+            return too_many(self.render_to_response(context, status=429), limited)
+        return None
+
+
+def too_many(response: HttpResponse, limited: throttle.RateLimited) -> HttpResponse:
+    response["Retry-After"] = str(limited.retry_after)
+    return response
 
 
 @receiver(user_logged_in)
@@ -88,11 +137,33 @@ def confirm_identity(request: HttpRequest) -> HttpResponse:
     ):
         next_url = "/"
     member: Member = request.user  # type: ignore[assignment]
+    limiter, key = throttle.confirm_limiter(), str(member.pk)
     form = ConfirmIdentityForm(member, request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
+    try:
+        limiter.check(key)  # before the password: a locked confirmation cannot be probed
+        if request.method == "POST" and form.is_valid():
+            limiter.reset(key)
             confirmation.mark_confirmed(request)
             chain.record(Audit.IDENTITY_CONFIRMED, actor=member, request=request)
             return HttpResponseRedirect(next_url)
-        chain.record(Audit.IDENTITY_FAILED, actor=member, request=request)
+        if request.method == "POST":
+            chain.record(Audit.IDENTITY_FAILED, actor=member, request=request)
+            if form.has_error("password", ConfirmIdentityForm.WRONG_PASSWORD):
+                count_confirm_failure(request, member, limiter)
+    except throttle.RateLimited as limited:
+        context = {
+            "form": ConfirmIdentityForm(member),
+            "next": next_url,
+            "locked_out": str(limited),
+        }
+        response = render(request, "workspace/confirm_identity.html", context, status=429)
+        return too_many(response, limited)
     return render(request, "workspace/confirm_identity.html", {"form": form, "next": next_url})
+
+
+def count_confirm_failure(request: HttpRequest, member: Member, limiter: throttle.Limiter) -> None:
+    """Count a wrong password; raise RateLimited if this one locks confirmation."""
+    if limiter.hit(str(member.pk)) == limiter.limit:
+        detail = {"scope": "confirm"}
+        chain.record(Audit.LOCKED_OUT, actor=member, request=request, detail=detail)
+    limiter.check(str(member.pk))

@@ -46,6 +46,10 @@ ACCOUNTS = {
     "Cloud root": "--app Cloud --owner alice@example.com",
     "Mail relay": "--app Mail --owner alice@example.com",
     "Social": "--app Instagram --owner alice@example.com --owner bob@example.com",
+    "Storefront": "--app Shopify --owner alice@example.com --owner bob@example.com"
+    " --collaborator carol@example.com",
+    # tests/e2e/test_sharing.py shares it with a team and takes it back.
+    "Vault": "--app Vault --owner alice@example.com",
 }
 
 # The codes of the Google-style paste (two numbered columns), in the order Sparekey keeps them.
