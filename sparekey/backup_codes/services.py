@@ -16,13 +16,13 @@ from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from sparekey.accounts import notices
 from sparekey.accounts.models import Account
 from sparekey.accounts.permissions import Action, can
 from sparekey.audit import chain
 from sparekey.audit.models import Action as Audit
 from sparekey.workspace import throttle
 
-from . import notices
 from .models import BackupCode, CodeSet
 from .parser import ParsedCodes, PasteRefused, parse_codes
 

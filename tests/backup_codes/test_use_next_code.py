@@ -161,3 +161,24 @@ def test_claiming_too_often_is_refused_and_claims_nothing(
     assert response.status_code == 429
     assert CODES[1] not in response.content.decode()
     assert BackupCode.objects.filter(used_at__isnull=False).count() == 1
+
+
+def test_an_owner_through_a_team_is_told_too(
+    account_with_codes: Account,
+    alice: Member,
+    login,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    from sparekey.accounts.models import AccountRole, Grant
+    from sparekey.workspace.models import Team, TeamMembership
+    from tests.conftest import make_member
+
+    erin = make_member("erin@example.com")
+    ops = Team.objects.create(name="Ops")
+    TeamMembership.objects.create(team=ops, member=erin)
+    Grant.objects.create(account=account_with_codes, team=ops, role=AccountRole.OWNER)
+    client = login(alice)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(claim_url(account_with_codes))
+    assert "erin@example.com" in [message.to[0] for message in mail.outbox]
