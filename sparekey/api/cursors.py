@@ -6,14 +6,27 @@ skips nor repeats rows when others are added meanwhile.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core import signing
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from .errors import ApiError
 
 SALT = "sparekey.api.cursor"
+
+
+def take(
+    rows: QuerySet[Any], limit: int, kind: str, key: Callable[[Any], list[Any]]
+) -> tuple[list[Any], str | None]:
+    """The first ``limit`` rows, and the cursor of the page after them (None if there is none)."""
+    found = list(rows[: limit + 1])
+    if len(found) <= limit:
+        return found, None
+    page = found[:limit]
+    return page, encode(kind, key(page[-1]))
 
 
 def encode(kind: str, key: list[Any]) -> str:

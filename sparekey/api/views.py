@@ -66,6 +66,9 @@ class Page(Schema):
     limit: int = Field(50, ge=1, le=MAX_PAGE)
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _iso_time(value: Any) -> Any:
     # pydantic would also read "1700000000" as a Unix time; the schema promises ISO 8601 only.
     if isinstance(value, str) and not ISO_DATE.match(value):
@@ -74,7 +77,6 @@ def _iso_time(value: Any) -> Any:
 
 
 IsoTime = Annotated[datetime, BeforeValidator(_iso_time)]
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class AuditFilters(Page):
@@ -102,11 +104,9 @@ def list_accounts(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
         accounts = accounts.filter(
             Q(name__gt=name) | Q(name=name, app__gt=app) | Q(name=name, app=app, uuid__gt=after)
         )
-    rows = list(accounts[: page.limit + 1])
-    more = len(rows) > page.limit
-    rows = rows[: page.limit]
-    last = rows[-1] if more else None
-    cursor = cursors.encode("accounts", [last.name, last.app, str(last.uuid)]) if last else None
+    rows, cursor = cursors.take(
+        accounts, page.limit, "accounts", lambda last: [last.name, last.app, str(last.uuid)]
+    )
     return {
         "accounts": [_account_out(row) for row in rows],
         "next_cursor": cursor,
@@ -275,10 +275,7 @@ def list_events(request: HttpRequest, filters: Query[AuditFilters]) -> dict[str,
     if filters.cursor is not None:
         (before,) = cursors.decode("audit", filters.cursor)
         events = events.filter(seq__lt=before)
-    rows = list(events[: filters.limit + 1])
-    more = len(rows) > filters.limit
-    rows = rows[: filters.limit]
-    cursor = cursors.encode("audit", [rows[-1].seq]) if more else None
+    rows, cursor = cursors.take(events, filters.limit, "audit", lambda last: [last.seq])
     return {
         "events": [_event_out(event) for event in rows],
         "next_cursor": cursor,

@@ -65,11 +65,14 @@ def verify_chain(batch_size: int = 2000) -> ChainReport:
         reached, broken = _check_events(reached, batch_size)
         if broken is not None:
             return broken
-        head = ChainHead.objects.filter(pk=1).first()
-        # The head row and an event are written in one transaction, so every event up to a head
-        # we can see is visible too: a head ahead of us means more to read or a missing event.
-        if head is None or head.seq <= reached.seq or not _any_event_after(reached):
-            return _check_head(head, reached)
+        try:
+            head = ChainHead.objects.filter(pk=1).first()
+            # The head row and an event are written in one transaction, so every event up to a
+            # head we can see is visible too: a head ahead of us means more to read or a gap.
+            if head is None or head.seq <= reached.seq or not _any_event_after(reached):
+                return _check_head(head, reached)
+        except UNREADABLE:
+            return _broken(reached, reached.seq + 1, "the chain's head record is malformed")
 
 
 def _check_events(
@@ -82,8 +85,8 @@ def _check_events(
             reached = ChainPosition(event.seq, event.mac)
     except UNREADABLE:
         if batch_size > 1:
-            # Read on from the last good event one row at a time to find the one that fails.
-            return _check_events(reached, 1)
+            # Read on from the last good event in smaller batches, down to the row that fails.
+            return _check_events(reached, batch_size // 10 or 1)
         seq = (
             AuditEvent.objects.filter(seq__gt=reached.seq)
             .order_by("seq")

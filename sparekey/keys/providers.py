@@ -120,8 +120,9 @@ def save_keyring(ring: Keyring) -> None:
 
 @contextmanager
 def keyring_lock() -> Iterator[None]:
-    """One rotation or retirement at a time: two would each save a keyring without the other's
-    new key, and data wrapped by the lost key would never open again."""
+    """One rotation, retirement or backup at a time: two rotations would each save a keyring
+    without the other's new key, and data wrapped by the lost key would never open again; a
+    backup must copy the keyring that its snapshot needs."""
     path = settings.DATA_DIR / ".master.key.lock"
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
     try:
@@ -129,8 +130,8 @@ def keyring_lock() -> Iterator[None]:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise KeyringError(
-                "Another `sparekey rotate-key` is running on this data directory; "
-                "wait for it to finish."
+                "Another `sparekey rotate-key` or `sparekey backup` is running on this data "
+                "directory; wait for it to finish."
             ) from None
         yield
     finally:

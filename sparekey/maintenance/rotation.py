@@ -51,6 +51,7 @@ class Rotation:
     current_id: str
     kind: str
     resumed: bool
+    old_ids: list[str] = field(default_factory=list)
     rewrapped: int = 0
     # Wrapped keys that did not open (by account uuid, or "audit key ID"); they keep their key.
     failed: list[str] = field(default_factory=list)
@@ -96,7 +97,8 @@ def rotate(
             ring = ring.with_current(new_master_key(kind, ring))
             save_keyring(ring)
         keyring().reload()
-        rotation = Rotation(ring.current_id, ring.kind(ring.current_id), resumed)
+        old_ids = sorted(key_id for key_id in ring.keys if key_id != ring.current_id)
+        rotation = Rotation(ring.current_id, ring.kind(ring.current_id), resumed, old_ids)
         _rewrap_all(ring, rotation, batch_size, progress)
         with transaction.atomic():
             chain.record(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import DisallowedHost
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, override_settings
 
 from sparekey.accounts.models import Account
 from sparekey.api import errors, views
@@ -137,6 +137,15 @@ def test_djangos_400_and_500_handlers_answer_in_the_shape_under_api_only() -> No
     assert error_of(errors.handler500(factory.get("/api/v1/accounts")))["code"] == "server_error"
     assert errors.handler400(factory.get("/"), bad_host)["Content-Type"].startswith("text/html")
     assert errors.handler500(factory.get("/"))["Content-Type"].startswith("text/html")
+
+
+@override_settings(ROOT_URLCONF="tests.api.urls_with_handlers")
+def test_a_bad_host_header_is_answered_in_the_shape_once_the_handlers_are_wired(
+    api: Api,
+) -> None:
+    response = api("GET", "/api/v1/accounts", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "invalid_request"
 
 
 def test_error_codes_are_snake_case_words_from_the_reviewed_vocabulary() -> None:

@@ -211,18 +211,19 @@ def test_the_action_filter(brand_x_activity: Account, alice: Member, login: Logi
     assert events == {("Bob bob@example.com", "Viewed backup codes", "Brand X")}
 
 
-def at(seq_action: str, when: str) -> None:
-    AuditEvent.objects.filter(action=seq_action).update(at=datetime.fromisoformat(when))
+def move(action: str, when: str) -> None:
+    """Put the events of ``action`` at another time (the page does not check the chain)."""
+    AuditEvent.objects.filter(action=action).update(at=datetime.fromisoformat(when))
 
 
 def test_the_date_filters_include_both_whole_days(
     brand_x_activity: Account, alice: Member, login: Login
 ) -> None:
     client = login(alice)
-    at(Action.ACCOUNT_ADDED, "2026-03-01T23:59:59+00:00")
-    at(Action.CODES_SAVED, "2026-03-02T00:00:00+00:00")
-    at(Action.CODES_VIEWED, "2026-03-03T23:59:59+00:00")
-    at(Action.ACCESS_DENIED, "2026-03-04T00:00:00+00:00")
+    move(Action.ACCOUNT_ADDED, "2026-03-01T23:59:59+00:00")
+    move(Action.CODES_SAVED, "2026-03-02T00:00:00+00:00")
+    move(Action.CODES_VIEWED, "2026-03-03T23:59:59+00:00")
+    move(Action.ACCESS_DENIED, "2026-03-04T00:00:00+00:00")
     events = seen(client, "?date_from=2026-03-02&date_to=2026-03-03")
     assert {action for _, action, _ in events} == {"Saved backup codes", "Viewed backup codes"}
     assert {a for _, a, _ in seen(client, "?date_to=2026-03-01")} == {"Added an account"}

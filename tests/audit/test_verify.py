@@ -139,12 +139,22 @@ def test_a_mac_rewritten_with_non_ascii_text_is_named_not_a_crash() -> None:
     assert_broken_at(MIDDLE, "altered")
 
 
-def test_a_timestamp_that_cannot_be_loaded_is_named_not_a_crash() -> None:
+def store_unloadable_timestamp(seq: int) -> None:
     # What each database lets a writer store that Python cannot turn back into a datetime.
     garbage = "'infinity'" if connection.vendor == "postgresql" else "'not a time'"
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE audit_auditevent SET at = {garbage} WHERE seq = %s", [MIDDLE])
+        cursor.execute(f"UPDATE audit_auditevent SET at = {garbage} WHERE seq = %s", [seq])
+
+
+def test_a_timestamp_that_cannot_be_loaded_is_named_not_a_crash() -> None:
+    store_unloadable_timestamp(MIDDLE)
     assert_broken_at(MIDDLE, "malformed")
+
+
+def test_an_edit_before_an_unloadable_event_in_the_same_batch_is_named_first() -> None:
+    event(MIDDLE - 7).update(detail={})
+    store_unloadable_timestamp(MIDDLE)
+    assert_broken_at(MIDDLE - 7, "altered")
 
 
 def test_a_deleted_event_in_the_middle_is_named() -> None:
@@ -230,6 +240,13 @@ def test_a_tail_cut_off_with_the_head_moved_back_without_the_key_is_named() -> N
 def test_every_event_deleted_with_the_head_left_is_named() -> None:
     AuditEvent.objects.all().delete()
     assert_broken_at(1, "missing")
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="only SQLite stores text there")
+def test_a_head_record_that_cannot_be_read_is_named_not_a_crash() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_chainhead SET seq = 'ten thousand'")
+    assert_broken_at(EVENTS + 1, "head record is malformed")
 
 
 def test_a_deleted_head_record_is_named_after_the_last_event() -> None:

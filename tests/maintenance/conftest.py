@@ -34,7 +34,7 @@ def server_url(database: str) -> str:
 def pg_admin(statement: str) -> None:
     import psycopg
 
-    with psycopg.connect(SERVER, autocommit=True) as conn:
+    with psycopg.connect(server_url("postgres"), autocommit=True) as conn:
         conn.execute(statement)
 
 

@@ -25,8 +25,8 @@ def database_bytes(vault: Vault) -> bytes:
 
 
 def test_rotating_from_the_key_file_to_the_token_and_back(vault: Vault, tmp_path: Path) -> None:
+    vault.script("populate", "20", "3")  # the key file's key, made before a token was set up
     vault.env.update(make_token(tmp_path / "hsm"))
-    vault.script("populate", "20", "3")
     document = json.loads(vault.key_file.read_text())
     file_id = document["current"]
     file_key = base64.b64decode(document["keys"][0]["key"])
@@ -38,7 +38,6 @@ def test_rotating_from_the_key_file_to_the_token_and_back(vault: Vault, tmp_path
     assert on_token["keys"] == [{"id": token_id, "token": "pkcs11"}]  # no key material at all
     opened = vault.script("check")
     assert opened["wrong"] == [] and opened["key_ids"] == [token_id]
-    logs.append(vault.ok("verify"))
 
     logs.append(vault.ok("rotate-key", "--to", "file"))
     back, _ = vault.keyring()
@@ -46,7 +45,6 @@ def test_rotating_from_the_key_file_to_the_token_and_back(vault: Vault, tmp_path
     logs.append(vault.ok("rotate-key", "--retire", token_id))
     assert f"The key stays on the token (label 'sparekey-master-key', id {token_id})" in logs[-1]
     assert vault.keyring() == (back, [back])
-    assert vault.script("check")["wrong"] == []
     logs.append(vault.ok("verify"))
 
     stored = database_bytes(vault)

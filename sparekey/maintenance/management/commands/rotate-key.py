@@ -63,7 +63,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--retire", nargs="+", metavar="KEY_ID", help="remove these old keys instead"
         )
-        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help=f"{BATCH_SIZE}")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
+            help=f"data keys rewrapped per transaction (default {BATCH_SIZE})",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["retire"]:
@@ -96,10 +101,11 @@ class Command(BaseCommand):
                 f"{', '.join(rotation.failed[:10])}. `sparekey verify` names every failing record.",
                 returncode=1,
             )
-        self.stdout.write(
-            "Old keys can now be removed with `sparekey rotate-key --retire KEY_ID` (keep them "
-            "while a backup you may restore without its key needs them)."
-        )
+        if rotation.old_ids:
+            self.stdout.write(
+                "Once no backup you may restore without its key needs them, remove the old keys "
+                f"with `sparekey rotate-key --retire {' '.join(rotation.old_ids)}`."
+            )
 
     def retire(self, key_id: str) -> None:
         try:
