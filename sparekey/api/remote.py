@@ -245,8 +245,16 @@ def _parser() -> argparse.ArgumentParser:
     # `remote accounts --json`): each subparser has them too, without defaults of its own.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--url", default=argparse.SUPPRESS, help="the Sparekey server")
-    common.add_argument("--token-file", type=Path, default=argparse.SUPPRESS)
-    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    common.add_argument(
+        "--token-file",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="a file holding the token, mode 0600 (default: $SPAREKEY_TOKEN, else "
+        "~/.config/sparekey/token)",
+    )
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print the API's JSON"
+    )
     common.add_argument("--timeout", type=float, default=argparse.SUPPRESS, help="seconds")
     parser = argparse.ArgumentParser(
         prog="sparekey remote",

@@ -173,19 +173,18 @@ def test_a_server_that_is_down_is_exit_7(sparekey_remote: Remote) -> None:
     assert "Cannot reach" in result.stderr
 
 
-def test_the_token_file_must_be_mode_0600(sparekey_remote: Remote, server: Server) -> None:
-    token_file = Path(os.environ.get("TMPDIR", "/tmp")) / f"sparekey-token-{os.getpid()}"
+def test_the_token_file_must_be_mode_0600(
+    sparekey_remote: Remote, server: Server, tmp_path: Path
+) -> None:
+    token_file = tmp_path / "token"
     token_file.write_text(server.token + "\n")
-    try:
-        token_file.chmod(0o644)
-        refused = sparekey_remote("accounts", "--token-file", str(token_file))
-        assert refused.returncode == remote.USAGE
-        assert "chmod 600" in refused.stderr
-        token_file.chmod(0o600)
-        accepted = sparekey_remote("accounts", "--token-file", str(token_file))
-        assert accepted.returncode == 0, accepted.stderr
-    finally:
-        token_file.unlink()
+    token_file.chmod(0o644)
+    refused = sparekey_remote("accounts", "--token-file", str(token_file))
+    assert refused.returncode == remote.USAGE
+    assert "chmod 600" in refused.stderr
+    token_file.chmod(0o600)
+    accepted = sparekey_remote("accounts", "--token-file", str(token_file))
+    assert accepted.returncode == 0, accepted.stderr
 
 
 def test_the_default_token_file_is_read_when_no_variable_is_set(

@@ -69,7 +69,8 @@ def kill_again_and_again(vault: Vault) -> list[str]:
     chooser = random.Random(seed)
     outcomes = []
     for run in range(KILLS):
-        outcome = kill_at_random(vault, chooser)
+        started = time.monotonic()
+        outcome = kill_at_random(vault, chooser) + f" [{time.monotonic() - started:.1f}s]"
         outcomes.append(outcome)
         assert lost_keys(vault) == set(), f"run {run} ({outcome}) lost a key (seed {seed})"
     print("\n".join(outcomes))
