@@ -25,6 +25,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # One test database per run: two runs on one server (CI beside a developer) never clash.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_sparekey_{os.getpid()}"}
 
 # Argon2 is the real hasher (tests/workspace/test_passwords.py checks it); tests log in a lot.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

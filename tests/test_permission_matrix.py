@@ -29,6 +29,7 @@ NOT_ACCOUNT_URLS = {
     "activity_export",  # the same visibility as the Activity page: sparekey.audit.activity
     "api_tokens",  # the member's own tokens
     "api_token_revoke",  # only the member's own tokens are found
+    "maintenance",  # the workspace Owner only (tests/maintenance/test_maintenance_page.py)
     # Members, teams and account lists: gated by workspace role (WORKSPACE_URLS below) or by the
     # member's own grants; none opens a secret.
     "add_account",  # the adder becomes Owner of a new account

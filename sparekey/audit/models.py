@@ -73,8 +73,10 @@ class AuditEvent(models.Model):
     seq = models.BigIntegerField(unique=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices)
+    # PROTECT: the actor is part of an event's MAC, so deleting a member would break the chain.
+    # Members are deactivated, never deleted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     # Snapshots, so that an event still says who and what after a member or account is gone.
     actor_email = models.CharField(max_length=254, blank=True)
