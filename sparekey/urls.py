@@ -75,3 +75,8 @@ urlpatterns = [
     path("tokens/", include("sparekey.api.page_urls")),
     path("api/", include("sparekey.api.urls")),
 ]
+
+# Failures before any view runs (a bad Host header, say): the API's JSON shape under /api/,
+# Django's own pages elsewhere.
+handler400 = "sparekey.api.errors.handler400"
+handler500 = "sparekey.api.errors.handler500"
