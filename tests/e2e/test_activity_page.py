@@ -9,15 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e import conftest as e2e
 from tests.e2e.conftest import LoggedIn, Server
-
-# Borrowed from the browser tests: the system Chromium and a seeded server on a free port.
-chromium_path = e2e.chromium_path
-playwright_session = e2e.playwright_session
-browser = e2e.browser
-server = e2e.server
-logged_in = e2e.logged_in
 
 pytestmark = pytest.mark.e2e
 
