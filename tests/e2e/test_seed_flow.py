@@ -221,7 +221,7 @@ def test_keyboard_only(logged_in: LoggedIn, server: Server) -> None:
     page.keyboard.press("ArrowLeft")
     expect(settings).to_be_focused()
     expect(settings).to_have_attribute("aria-selected", "true")
-    focus_by_tabbing(page, "summary")
+    focus_by_tabbing(page, "details#emergency-controls > summary")
     page.keyboard.press("Enter")
     expect(page.locator("details#emergency-controls")).to_have_attribute("open", "")
     add = page.get_by_role("link", name="Add codes")
