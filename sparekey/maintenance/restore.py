@@ -2,9 +2,9 @@
 
 The backup is checked first (layout, checksums, manifest version, the key it needs), then
 restored into a staging place (a directory beside the database file, or a scratch PostgreSQL
-database), where a child `sparekey verify` opens every sealed value and checks the audit chain
-and the counts are compared with the manifest. Only then is it moved into place. Any failure
-leaves the target as it was.
+database), where a child process opens every sealed value and checks the audit chain (as
+`sparekey verify` does), and the counts are compared with the manifest. Only then is it moved
+into place. Any failure leaves the target as it was.
 """
 
 from __future__ import annotations
@@ -207,7 +207,7 @@ def _key_in_place(staging: Path, key_from_backup: bool) -> Iterator[None]:
 def _verify_in_child(
     archive: Archive, data_dir: Path, database_url: str | None, key_from_backup: bool
 ) -> dict[str, Any]:
-    """Migrate and verify the staged copy in a child process that sees only it."""
+    """Migrate and check the staged copy in a child process that sees only it."""
     env = {
         **os.environ,
         "SPAREKEY_DATA_DIR": str(data_dir),
@@ -219,29 +219,21 @@ def _verify_in_child(
     if key_from_backup:
         env.pop("SPAREKEY_MASTER_KEY", None)
         env.pop("SPAREKEY_MASTER_KEY_FILE", None)
-    sparekey = [sys.executable, "-m", "sparekey"]
-    migrate = subprocess.run(  # noqa: S603
-        [*sparekey, "migrate", "--no-input", "--verbosity", "0"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if migrate.returncode != 0:
-        raise BackupError(f"The restored copy cannot be migrated: {_last_line(migrate.stderr)}")
-    verify = subprocess.run(  # noqa: S603
-        [*sparekey, "verify", "--json", "--no-record"],
+    check = subprocess.run(
+        [sys.executable, "-m", "sparekey.maintenance.staged_check"],
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
     try:
-        report: dict[str, Any] = json.loads(verify.stdout)
-    except ValueError:
+        report: dict[str, Any] = json.loads(check.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
         raise BackupError(
-            f"The restored copy cannot be checked: {_last_line(verify.stderr)}"
+            f"The restored copy cannot be checked: {_last_line(check.stderr)}"
         ) from None
+    if "error" in report:
+        raise BackupError(f"The restored copy cannot be checked: {report['error']}")
     if not report["ok"]:
         shown = "; ".join(report["problems"][:5])
         raise BackupError(

@@ -247,6 +247,7 @@ def pg_restore(dump: Path, name: str | None = None) -> None:
             _client("pg_restore"),
             "--no-owner",
             "--no-privileges",
+            "--no-comments",
             "--exit-on-error",
             "--single-transaction",
             f"--dbname={name or connection.settings_dict['NAME']}",

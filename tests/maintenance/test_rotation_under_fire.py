@@ -45,7 +45,7 @@ def kill_at_random(vault: Vault, chooser: random.Random) -> str:
     )
     assert process.stdout is not None
     if chooser.random() < 0.3:
-        delay = chooser.uniform(0.0, 2.5)
+        delay = chooser.uniform(0.0, 2.0)
         time.sleep(delay)
         where = f"after {delay:.2f}s"
     else:

@@ -22,9 +22,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
-        parser.add_argument(
-            "--no-record", action="store_true", help="check only; record nothing (restore uses it)"
-        )
+        parser.add_argument("--no-record", action="store_true", help="check only; record nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
