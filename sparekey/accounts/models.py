@@ -8,7 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from sparekey.crypto import Key
+from sparekey.crypto import Key, blob_key_id
 from sparekey.keys import keyring
 
 
@@ -69,7 +69,8 @@ class Account(models.Model):
         data_key = Key.generate()
         ring = keyring()
         self.wrapped_data_key = ring.wrap_data_key(data_key, self.uuid)
-        self.key_id = ring.current_id
+        # From the blob itself: the keyring may reload (a rotation) between two lines.
+        self.key_id = blob_key_id(self.wrapped_data_key)
 
     def data_key(self) -> Key:
         if not self.wrapped_data_key:

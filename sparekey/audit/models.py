@@ -65,9 +65,9 @@ class Action(models.TextChoices):
 class AuditEvent(models.Model):
     """One append-only link of the audit chain. Never holds a secret.
 
-    ``mac`` is HMAC-SHA256, under a key derived from the master key, over this event's content
-    and the previous event's ``mac``: editing, inserting, deleting or reordering events breaks the
-    chain for anyone who lacks the master key.
+    ``mac`` is HMAC-SHA256, under the audit key (stored wrapped by the master key), over this
+    event's content and the previous event's ``mac``: editing, inserting, deleting or reordering
+    events breaks the chain for anyone who lacks the master key.
     """
 
     seq = models.BigIntegerField(unique=True)

@@ -104,7 +104,9 @@ def test_eight_processes_appending_at_once_leave_one_unbroken_chain() -> None:
     assert run_appenders(count) == 0
     assert chain_problems(count) == []
     assert verify_chain().events == PROCESSES * count
-    assert turns_taken() > PROCESSES, "the processes did not append at the same time"
+    # One after another would pass the chain between processes PROCESSES - 1 times; any more
+    # proves the appends overlapped (how much more depends on the machine's load).
+    assert turns_taken() > PROCESSES - 1, "the processes did not append at the same time"
 
 
 @pytest.mark.django_db(transaction=True)
