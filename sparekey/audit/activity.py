@@ -71,7 +71,7 @@ class ActivityRow:
             at=event.at,
             who=event.actor.display_name if event.actor else event.actor_email,
             email=event.actor_email,
-            action=event.get_action_display(),
+            action=event.action_label,
             account=event.account_name,
             address=event.ip or "",
             details=detail_lines(event.detail),
