@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# A Sparekey export is a Bitwarden JSON document (each account a login item) with these custom
+# fields; the Bitwarden reader knows them, so an export imports back with every code's state.
+# Codes go in two hidden fields so that another vault shows the unused ones apart from the used.
+FIELD_APP = "App"
+FIELD_CODES = "MFA Backup Codes"
+FIELD_USED_CODES = "MFA Backup Codes (used)"
+FIELD_RECOVERY_NOTE = "Recovery note"
+
 
 class ImportRefused(ValueError):
     """The file cannot be imported. ``reason`` is a sentence for the user, safe to show and to
@@ -42,10 +50,13 @@ class FoundAccount:
     password: str = ""
     # A TOTP secret as found: base32, or an otpauth:// URI.
     totp: str = ""
-    # Notes that are not backup codes (what is left of the item's notes and fields).
+    # Notes that are not backup codes (what is left of the item's notes and fields). Nothing is
+    # dropped: text the reader cannot place (unknown fields, extra code lists) ends up here.
     notes: str = ""
-    # Usually one list; several when an item held several (each becomes its own code set,
-    # the first one saved, later ones offered as "add the codes as a new set").
+    recovery_note: str = ""
+    # An account holds one code set. Usually one list is found; when an item holds several, the
+    # first is ``codes[0]`` and is saved, and the reader keeps the text of the others in ``notes``
+    # (with a warning), so nothing in the file is lost.
     codes: list[FoundCodes] = field(default_factory=list)
     # Where the item was in the file, for the preview and the summary: "item 3", "Work/Brand X".
     origin: str = ""
