@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import base64
 import logging
-import shutil
-import subprocess
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.test import Client
 
 from sparekey.accounts.models import Account
 from sparekey.workspace.models import Member
+from tests.canary import assert_nowhere, stored_copies
 
 from .conftest import qr_png
 
@@ -58,29 +54,7 @@ def test_no_secret_reaches_the_database_file_or_the_logs(
     assert "CANA RYSE CRET" in bob_client.get(base + "mfa/secret-key/qr/").content.decode()
     assert login(carol).get(base + "mfa/code/").json()["code"]
 
-    haystacks: dict[str, bytes] = {}
-    if connection.vendor == "sqlite":
-        connection.close()
-        database = Path(settings.DATABASES["default"]["TEST"]["NAME"])
-        for path in database.parent.glob(database.name + "*"):  # the file, -wal and -shm
-            haystacks[path.name] = path.read_bytes()
-        assert database.name in haystacks
-    else:
-        pg_dump = shutil.which("pg_dump")
-        if pg_dump is None:
-            pytest.skip("pg_dump is not installed")
-        db = connection.settings_dict
-        dump = subprocess.run(
-            [pg_dump, "-h", db["HOST"], "-p", str(db["PORT"]), "-U", db["USER"], db["NAME"]],
-            capture_output=True,
-            check=True,
-        )
-        haystacks["pg_dump"] = dump.stdout
-        assert b"mfa_accountsecret" in dump.stdout
-    haystacks["log records"] = "\n".join(r.getMessage() for r in caplog.records).encode()
-    out, err = capfd.readouterr()
-    haystacks["stdout/stderr"] = (out + err).encode()
-
+    copies = stored_copies("mfa_accountsecret", caplog, capfd)
     needles = [
         CANARY.encode(),
         CANARY.encode("utf-16-le"),
@@ -89,6 +63,4 @@ def test_no_secret_reaches_the_database_file_or_the_logs(
         TOTP_BYTES.hex().encode(),
         base64.b64encode(TOTP_BYTES),
     ]
-    for name, content in haystacks.items():
-        for needle in needles:
-            assert needle not in content, f"{needle!r} was found in {name}"
+    assert_nowhere(needles, copies)
