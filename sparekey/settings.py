@@ -120,22 +120,29 @@ TEMPLATES = [
     },
 ]
 
+# SQLite the way Sparekey needs it, whether from the data directory or from a sqlite:// URL.
+SQLITE_OPTIONS = {
+    # IMMEDIATE takes the write lock at BEGIN, so two claims queue instead of one failing with
+    # "database is locked" when it upgrades a read lock.
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 if database_url := env("DATABASE_URL"):
     DATABASES = {
         "default": dj_database_url.parse(database_url, conn_max_age=600, conn_health_checks=True)
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["OPTIONS"] = {
+            **SQLITE_OPTIONS,
+            **DATABASES["default"].get("OPTIONS", {}),
+        }
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "sparekey.sqlite3"),
-            "OPTIONS": {
-                # IMMEDIATE takes the write lock at BEGIN, so two claims queue instead of one
-                # failing with "database is locked" when it upgrades a read lock.
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": SQLITE_OPTIONS,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
