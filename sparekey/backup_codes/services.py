@@ -138,7 +138,7 @@ def reveal_codes(
 ) -> list[RevealedCode]:
     """Every code of the account with its state; the reveal is an audit event."""
     _require(actor, Action.VIEW_CODES, account)
-    _check_reveal(actor, account, request)
+    count_reveal(actor, account, request)
     rows = list(
         BackupCode.objects.filter(code_set__account=account)
         .select_related("used_by")
@@ -180,7 +180,7 @@ def claim_next_code(
     and both claims would then "win" (tests/backup_codes/test_claim_concurrency.py caught it).
     """
     _require(actor, Action.MANAGE_CODES, account)
-    _check_reveal(actor, account, request)
+    count_reveal(actor, account, request)
     unused = BackupCode.objects.filter(code_set__account=account, used_at__isnull=True)
     with transaction.atomic():
         while True:
@@ -280,8 +280,9 @@ def delete_codes(actor: Any, account: Account, *, request: HttpRequest | None = 
         )
 
 
-def _check_reveal(actor: Any, account: Account, request: HttpRequest | None) -> None:
-    """Count one reveal against the member's hourly limit; a refusal is an audit event."""
+def count_reveal(actor: Any, account: Account, request: HttpRequest | None) -> None:
+    """Count one reveal (codes, a claim, the password, the Secret Key) against the member's
+    hourly limit; a refusal is an audit event."""
     try:
         throttle.check_reveal(actor)
     except throttle.RateLimited:

@@ -86,7 +86,7 @@ def view_codes(request: HttpRequest, account: Account) -> HttpResponse:
     try:
         codes = services.reveal_codes(request.user, account, request=request)
     except RateLimited as limited:
-        return _rate_limited(request, account, limited)
+        return rate_limited_page(request, account, limited)
     context = account_page_context(request, account, codes=codes, open_dialog="view")
     return render(request, "accounts/account.html", context)
 
@@ -105,7 +105,7 @@ def use_next_code(request: HttpRequest, account: Account) -> HttpResponse:
         messages.error(request, f"No unused backup codes are left for {account.name}.")
         return redirect(account.get_absolute_url())
     except RateLimited as limited:
-        return _rate_limited(request, account, limited)
+        return rate_limited_page(request, account, limited)
     # Rendered, not redirected: the code must not travel through the session or a URL.
     context = account_page_context(request, account, claimed=claimed, open_dialog="claimed")
     return render(request, "accounts/account.html", context)
@@ -143,7 +143,7 @@ def delete_codes(request: HttpRequest, account: Account) -> HttpResponse:
     return render(request, "backup_codes/delete.html", {"account": account, "summary": summary})
 
 
-def _rate_limited(request: HttpRequest, account: Account, limited: RateLimited) -> HttpResponse:
+def rate_limited_page(request: HttpRequest, account: Account, limited: RateLimited) -> HttpResponse:
     messages.error(request, str(limited))
     context = account_page_context(request, account)
     response = render(request, "accounts/account.html", context, status=429)

@@ -21,6 +21,7 @@ from sparekey.accounts.models import Account
 from sparekey.accounts.permissions import Action, can
 from sparekey.audit import chain
 from sparekey.audit.models import Action as Audit
+from sparekey.backup_codes.services import count_reveal
 from sparekey.crypto import Key
 
 from . import totp
@@ -151,6 +152,7 @@ def reveal_password(
     password = _open(account, SecretKind.PASSWORD)
     if password is None:
         return None
+    count_reveal(actor, account, request)
     with transaction.atomic():
         chain.record(Audit.PASSWORD_VIEWED, actor=actor, account=account, request=request)
     return password
@@ -267,6 +269,7 @@ def reveal_totp(
     key = _totp_key(account)
     if key is None:
         return None
+    count_reveal(actor, account, request)
     with transaction.atomic():
         chain.record(Audit.TOTP_QR_VIEWED, actor=actor, account=account, request=request)
     return key

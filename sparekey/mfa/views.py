@@ -13,8 +13,10 @@ from sparekey.accounts.models import Account
 from sparekey.accounts.permissions import Action, account_view
 from sparekey.accounts.views import account_page_context
 from sparekey.backup_codes.services import summary as codes_summary
+from sparekey.backup_codes.views import rate_limited_page
 from sparekey.workspace import confirmation
 from sparekey.workspace.confirmation import confirmation_required
+from sparekey.workspace.throttle import RateLimited
 
 from . import qr, services
 from .forms import MfaSettingsForm, SecretKeyForm, SecretsForm
@@ -82,7 +84,10 @@ def edit_secrets(request: HttpRequest, account: Account) -> HttpResponse:
 @account_view(Action.VIEW_SECRETS)
 @confirmation_required
 def view_password(request: HttpRequest, account: Account) -> HttpResponse:
-    password = services.reveal_password(request.user, account, request=request)
+    try:
+        password = services.reveal_password(request.user, account, request=request)
+    except RateLimited as limited:
+        return rate_limited_page(request, account, limited)
     if password is None:
         messages.info(request, f"No password is saved for {account.name}.")
         return redirect(account.get_absolute_url())
@@ -169,7 +174,10 @@ def current_code(request: HttpRequest, account: Account) -> JsonResponse:
 @confirmation_required
 def view_totp_qr(request: HttpRequest, account: Account) -> HttpResponse:
     """View QR code: the Secret Key as a QR code and in base32, to move it elsewhere."""
-    key = services.reveal_totp(request.user, account, request=request)
+    try:
+        key = services.reveal_totp(request.user, account, request=request)
+    except RateLimited as limited:
+        return rate_limited_page(request, account, limited)
     if key is None:
         messages.info(request, f"No Secret Key is saved for {account.name}.")
         return redirect(account.get_absolute_url())

@@ -26,7 +26,7 @@ from django.utils.crypto import salted_hmac
 from .models import Attempt
 
 FAILED_ATTEMPTS = "Too many failed attempts."
-TOO_MANY_REVEALS = "You have opened backup codes too often in the last hour."
+TOO_MANY_REVEALS = "You have opened backup codes or secrets too often in the last hour."
 # At most this many expired rows of a scope go with each hit: the table cleans itself.
 SWEEP_BATCH = 200
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.test import Client
 
@@ -65,3 +66,21 @@ def test_the_account_page_only_offers_the_button(
     assert "View Password" in page
     assert PASSWORD_OF_ACCOUNT not in page
     assert "Shared inbox: ops" in page  # More details, shown to Owners
+
+
+def test_views_of_the_password_and_the_secret_key_count_against_the_hourly_limit(
+    account_with_password: Account, bob: Member, login: Login, settings: Any
+) -> None:
+    """Opening secrets is limited like opening codes: a stolen session cannot scrape them."""
+    settings.SPAREKEY_REVEALS_PER_HOUR = 2
+    client = login(bob)
+    assert client.get(url(account_with_password)).status_code == 200
+    assert client.get(url(account_with_password)).status_code == 200
+    refused = client.get(url(account_with_password))
+    assert refused.status_code == 429
+    assert PASSWORD_OF_ACCOUNT not in refused.content.decode()
+    assert "too often" in refused.content.decode()
+    assert int(refused["Retry-After"]) > 0
+    assert len(events(Action.PASSWORD_VIEWED)) == 2
+    [limited] = events(Action.RATE_LIMITED)
+    assert limited.actor == bob

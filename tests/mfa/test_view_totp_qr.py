@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.test import Client
 
@@ -50,3 +51,16 @@ def test_a_collaborator_never_sees_it(
 def test_with_no_key_saved_it_says_so(account: Account, alice: Member, login: Login) -> None:
     page = login(alice).get(url(account), follow=True).content.decode()
     assert "No Secret Key is saved" in page
+
+
+def test_it_counts_against_the_hourly_limit(
+    account_with_totp: Account, bob: Member, login: Login, settings: Any
+) -> None:
+    settings.SPAREKEY_REVEALS_PER_HOUR = 1
+    client = login(bob)
+    assert client.get(url(account_with_totp)).status_code == 200
+    refused = client.get(url(account_with_totp))
+    assert refused.status_code == 429
+    assert "JBSW Y3DP" not in refused.content.decode()
+    assert len(events(Action.TOTP_QR_VIEWED)) == 1
+    assert len(events(Action.RATE_LIMITED)) == 1
