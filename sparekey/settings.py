@@ -201,6 +201,9 @@ CSRF_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = [BASE_URL] if BASE_URL.startswith("https://") else []
 SECURE_SSL_REDIRECT = HTTPS and env_bool("SPAREKEY_SSL_REDIRECT", True)
+# A load balancer's plain-HTTP health check is answered, not redirected: /healthz holds no
+# secret and sets no cookie (sparekey.health).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Behind a reverse proxy: trust its X-Forwarded-Proto, and take the client's address from the
 # last X-Forwarded-For entry (audit events, login throttling per address).
 BEHIND_PROXY = env_bool("SPAREKEY_BEHIND_PROXY", False)

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from sparekey import health
 from sparekey.accounts import sharing_views as sharing
 from sparekey.accounts import views as accounts
 from sparekey.backup_codes import views as backup_codes
@@ -53,6 +54,7 @@ team_urls = [
 
 urlpatterns = [
     path("", accounts.dashboard, name="dashboard"),
+    path("healthz", health.healthz, name="healthz"),
     path("login/", workspace.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("setup/<str:token>/", workspace.setup, name="setup"),

@@ -48,6 +48,7 @@ NOT_ACCOUNT_URLS = {
     "delete_team",
     "remove_team_member",
     "accept_invitation",  # public: the single-use token is the credential
+    "healthz",  # public: says only whether the database and the master key answer
 }
 # The JSON API answers with tokens, not sessions: tests/api/test_permission_matrix.py is its matrix.
 API_ROUTES = "api/"
