@@ -63,6 +63,9 @@ class Action(models.TextChoices):
     TOTP_SHOWN = "totp_shown", "Was shown an account's MFA code"
     TOTP_QR_VIEWED = "totp_qr_viewed", "Viewed an account's MFA Secret Key"
     MFA_CHANGED = "mfa_changed", "Changed an account's MFA settings"
+    ACCOUNT_IMPORTED = "account_imported", "Imported an account"
+    IMPORT_DONE = "import_done", "Imported a file of accounts"
+    ACCOUNTS_EXPORTED = "accounts_exported", "Exported accounts"
 
 
 class AuditEvent(models.Model):
