@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "sparekey.keys",
     "sparekey.maintenance",
     "sparekey.api",
+    "sparekey.transfer",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
