@@ -8,6 +8,7 @@ from sparekey.backup_codes import views as backup_codes
 from sparekey.mfa import views as mfa
 from sparekey.workspace import members_views as members
 from sparekey.workspace import teams_views as teams
+from sparekey.workspace import two_step_views as two_step
 from sparekey.workspace import views as workspace
 
 account_urls = [
@@ -39,6 +40,7 @@ member_urls = [
     path("<uuid:member>/role/", members.change_member_role, name="change_member_role"),
     path("<uuid:member>/deactivate/", members.deactivate_member, name="deactivate_member"),
     path("<uuid:member>/reactivate/", members.reactivate_member, name="reactivate_member"),
+    path("<uuid:member>/two-step/reset/", two_step.reset_member, name="reset_member_two_step"),
 ]
 
 team_urls = [
@@ -50,6 +52,15 @@ team_urls = [
         teams.remove_team_member,
         name="remove_team_member",
     ),
+]
+
+two_step_urls = [
+    path("", two_step.two_step_page, name="two_step"),
+    path("start/", two_step.start, name="two_step_start"),
+    path("setup/", two_step.setup, name="two_step_setup"),
+    path("recovery-codes/", two_step.recovery_codes, name="two_step_recovery_codes"),
+    path("off/", two_step.turn_off, name="two_step_off"),
+    path("workspace/", two_step.policy, name="two_step_policy"),
 ]
 
 urlpatterns = [
@@ -71,6 +82,7 @@ urlpatterns = [
     path("accounts/<uuid:account>/", include(account_urls)),
     path("members/", include(member_urls)),
     path("teams/", include(team_urls)),
+    path("two-step/", include(two_step_urls)),
     path("invitations/<str:token>/", members.accept_invitation, name="accept_invitation"),
     path("activity/", include("sparekey.audit.urls")),
     path("maintenance/", include("sparekey.maintenance.urls")),

@@ -33,6 +33,9 @@ NOT_ACCOUNT_URLS = {
     # Members, teams and account lists: gated by workspace role (WORKSPACE_URLS below) or by the
     # member's own grants; none opens a secret.
     "add_account",  # the adder becomes Owner of a new account
+    "import_accounts",  # as add_account: new accounts are the importer's; conflicts by own roles
+    "confirm_import",  # opens only the member's own sealed preview (sparekey.transfer.pending)
+    "export_accounts",  # only accounts the member owns (sparekey.transfer.exporting.exportable)
     "deleted_accounts",  # lists only removed accounts the member owns
     "restore_account",  # finds only removed accounts the member owns
     "orphaned_accounts",  # Super Admins and the workspace Owner
@@ -49,6 +52,16 @@ NOT_ACCOUNT_URLS = {
     "remove_team_member",
     "accept_invitation",  # public: the single-use token is the credential
     "healthz",  # public: says only whether the database and the master key answer
+    # Two-step login: each of these acts only on the member's own login (tests/workspace/
+    # test_two_step*.py); the policy page is the workspace Owner's alone, and a reset is gated
+    # like deactivation (Admins and above, roles below their own). None opens a secret.
+    "two_step",
+    "two_step_start",
+    "two_step_setup",
+    "two_step_recovery_codes",
+    "two_step_off",
+    "two_step_policy",
+    "reset_member_two_step",
 }
 # The JSON API answers with tokens, not sessions: tests/api/test_permission_matrix.py is its matrix.
 API_ROUTES = "api/"

@@ -6,7 +6,8 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
-from .models import Member
+from . import two_step
+from .models import LoginTotp, Member
 
 
 class LoginForm(AuthenticationForm):
@@ -25,10 +26,20 @@ class LoginForm(AuthenticationForm):
 
 
 class ConfirmIdentityForm(forms.Form):
+    """The password, or for a member with two-step login, a code from their authenticator."""
+
     password = forms.CharField(
         label="Password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    code = forms.CharField(
+        label="Or a code from your authenticator app",
+        required=False,
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
     )
 
     WRONG_PASSWORD = "wrong_password"
@@ -36,12 +47,67 @@ class ConfirmIdentityForm(forms.Form):
     def __init__(self, member: Member, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.member = member
+        self.uses_totp = two_step.is_on(member)
+        if self.uses_totp:
+            self.fields["password"].required = False
+        else:
+            del self.fields["code"]
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        if not self.member.check_password(password):
+        if password and not self.member.check_password(password):
             raise forms.ValidationError("That password is not right.", code=self.WRONG_PASSWORD)
         return password
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.uses_totp or self.errors or data.get("password"):
+            return data
+        code = data.get("code", "")
+        if not code:
+            raise forms.ValidationError("Enter your password or a code from your app.")
+        row = LoginTotp.objects.filter(member=self.member, confirmed_at__isnull=False).first()
+        if row is None or not two_step.accept_code(row, code):
+            self.add_error(
+                "code",
+                forms.ValidationError(
+                    "That code is not right, or was used already.", code=self.WRONG_PASSWORD
+                ),
+            )
+        return data
+
+
+class LoginCodeForm(forms.Form):
+    """The login's second step: the app's six digits, or one recovery code."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app, or a recovery code",
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "spellcheck": "false",
+                "autocapitalize": "none",
+            }
+        ),
+    )
+
+    WRONG_CODE = "That code is not right, or was used already."
+
+
+class EnrolCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your app",
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class TwoStepPolicyForm(forms.Form):
+    totp_required = forms.BooleanField(label="Every member must use two-step login", required=False)
 
 
 class SetupForm(forms.Form):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import invitations, members
 from .members_forms import AcceptInvitationForm, HandoverForm, InviteForm, RoleForm
-from .models import Invitation, Member, WorkspaceRole
+from .models import Invitation, LoginTotp, Member, WorkspaceRole
 
 
 def _manager(request: HttpRequest) -> Member:
@@ -34,6 +34,9 @@ def member_list(request: HttpRequest) -> HttpResponse:
         "invite_form": InviteForm(roles),
         "invitations": [i for i in Invitation.objects.select_related("invited_by") if i.is_open],
         "is_owner": actor.role == WorkspaceRole.OWNER,
+        "two_step_on": set(
+            LoginTotp.objects.filter(confirmed_at__isnull=False).values_list("member_id", flat=True)
+        ),
     }
     return render(request, "workspace/members.html", context)
 

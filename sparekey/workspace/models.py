@@ -224,3 +224,68 @@ class MemberSession(models.Model):
 
     def __str__(self) -> str:
         return f"a session of {self.member}"
+
+
+# Two-step login (sparekey.workspace.two_step).
+
+
+class WorkspacePolicy(models.Model):
+    """Workspace-wide switches the Owner sets. One row (pk 1), made on first use."""
+
+    totp_required = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return "workspace policy"
+
+    @classmethod
+    def current(cls) -> WorkspacePolicy:
+        policy, _ = cls.objects.get_or_create(pk=1)
+        return policy
+
+
+class LoginTotp(models.Model):
+    """A member's own authenticator for their login. Never stored in clear.
+
+    The secret is sealed with a key of its own, and that key is wrapped by the master key (as an
+    account's data key is), each under a context naming this member and this row: a blob copied
+    to another member's row fails to open. ``confirmed_at`` is empty while the member has not yet
+    proved, with a code, that their app holds the secret: until then it does not guard the login.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="login_totp")
+    wrapped_key = models.BinaryField()
+    master_key_id = models.CharField(max_length=8)
+    sealed_secret = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The newest time step whose code was accepted: that code, and every older one, is refused.
+    last_step = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"login TOTP of {self.member}"
+
+    @property
+    def is_on(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class LoginRecoveryCode(models.Model):
+    """One of a member's ten single-use recovery codes, stored as a one-way hash."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(fields=["member", "code_hash"], name="recovery_code_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"a recovery code of {self.member}"

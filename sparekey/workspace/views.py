@@ -12,6 +12,7 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -19,7 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from sparekey.audit import chain
 from sparekey.audit.models import Action as Audit
 
-from . import confirmation, throttle
+from . import confirmation, throttle, two_step, two_step_login
 from .forms import ConfirmIdentityForm, LoginForm, SetupForm
 from .models import Member, SetupToken, WorkspaceRole
 
@@ -34,7 +35,20 @@ class LoginView(auth_views.LoginView):
     email: str
     address: str
 
+    @method_decorator(sensitive_post_parameters())
+    @method_decorator(never_cache)
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "start-over" in request.GET:
+            two_step_login.forget(request)
+        state = two_step_login.pending(request)
+        # Half-way through a two-step login, the page asks for the code; an e-mail and password
+        # posted again start a new login instead.
+        if state is not None and "username" not in request.POST:
+            return two_step_login.second_step(request, state)
+        return super().dispatch(request, *args, **kwargs)
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        two_step_login.forget(request)
         self.limiters = throttle.login_limiters()
         self.email = str(request.POST.get("username", "")).strip().lower()
         self.address = chain.client_ip(request) or "unknown"
@@ -42,6 +56,12 @@ class LoginView(auth_views.LoginView):
         return self.locked_out() or super().post(request, *args, **kwargs)
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        member = form.get_user()
+        if two_step.is_on(member):
+            # Not logged in yet, and the e-mail's failure count stays until the code is right:
+            # a stolen password must not reset the count of guesses at the code.
+            two_step_login.begin(self.request, member, self.get_success_url())
+            return redirect("login")
         self.limiters.email.reset(self.email)
         return super().form_valid(form)
 
@@ -52,13 +72,7 @@ class LoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
     def count_failure(self) -> None:
-        if self.limiters.email.hit(self.email) == self.limiters.email.limit:
-            # Only a known member is named: the text typed may be a password.
-            member = Member.objects.filter(email__iexact=self.email).first()
-            detail = {"scope": "email", "member": member.email if member else None}
-            chain.record(Audit.LOCKED_OUT, request=self.request, detail=detail)
-        if self.limiters.address.hit(self.address) == self.limiters.address.limit:
-            chain.record(Audit.LOCKED_OUT, request=self.request, detail={"scope": "address"})
+        two_step_login.count_login_failure(self.request, self.limiters, self.email, self.address)
 
     def locked_out(self) -> HttpResponse | None:
         try:
@@ -148,7 +162,9 @@ def confirm_identity(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(next_url)
         if request.method == "POST":
             chain.record(Audit.IDENTITY_FAILED, actor=member, request=request)
-            if form.has_error("password", ConfirmIdentityForm.WRONG_PASSWORD):
+            if form.has_error("password", ConfirmIdentityForm.WRONG_PASSWORD) or form.has_error(
+                "code", ConfirmIdentityForm.WRONG_PASSWORD
+            ):
                 count_confirm_failure(request, member, limiter)
     except throttle.RateLimited as limited:
         context = {
