@@ -1,0 +1,330 @@
+"""Find the backup codes, the TOTP secret and the rest inside one item of an import file.
+
+Password managers have no place for backup codes, so people keep them in notes ("Recovery
+codes:" and a pasted list, prose around it) or in custom fields, in their own language. Each
+reader gathers an item's plain parts into an ``Item``; ``find_account`` decides what is a code
+list, using the paste parser's rules (``parse_codes``) so an import reads codes exactly as the
+paste dialog would, and returns the ``FoundAccount``. Nothing is dropped: text that is not
+placed in a field of the account stays in its notes.
+
+Pure Python, no database: the import service previews the result before saving anything.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from sparekey.backup_codes.parser import MAX_PASTE_BYTES, PasteRefused, parse_codes
+from sparekey.transfer.items import FoundAccount, FoundCodes
+
+# Notes longer than this are kept whole and not searched line by line: backup codes are a few
+# hundred bytes, and the search runs the parser once per line.
+MAX_SEARCHED_NOTES = 64 * 1024
+# A run of code-shaped lines with no heading above it, in notes that are mostly prose, is taken
+# as a code list only from this many codes: services hand out 8 to 16, while a lone number in
+# prose (a customer number, a PIN) is not a code list.
+MIN_CODES_WITHOUT_HEADING = 5
+
+# Names of code lists, matched against a field name or a heading line after lower-casing,
+# removing accents and turning punctuation into spaces. The parser reads codes in any language;
+# these are the languages of the services' own headings (and of the team's notes).
+_CODE_LIST_NAMES = re.compile(
+    r"\b(?:"
+    # English: "Recovery codes", "Backup codes", "MFA backup codes", "Emergency codes"...
+    r"(?:recovery|backup|back up|emergency|scratch|rescue|spare|2fa|mfa|2 step|two factor)"
+    r" ?codes?"
+    # German: "Wiederherstellungscodes", "Backup-Codes", "Notfallcodes", "Sicherungscodes"
+    r"|(?:wiederherstellungs|sicherungs|notfall|ersatz|reserve) ?codes?"
+    # French: "Codes de récupération", "Codes de secours", "Codes d'urgence"
+    r"|codes? (?:de|d) (?:recuperation|secours|sauvegarde|urgence)"
+    # Spanish and Portuguese: "Códigos de recuperación", "Códigos de backup"
+    r"|codigos? de (?:recuperacion|recuperacao|respaldo|emergencia|backup|reserva|seguranca"
+    r"|copia de seguridad)"
+    # Italian: "Codici di recupero", "Codici di backup"
+    r"|codic[ei] (?:di )?(?:recupero|backup|emergenza|riserva)"
+    # Dutch: "Herstelcodes", "Back-upcodes", "Noodcodes"
+    r"|(?:herstel|nood|back ?up) ?codes?"
+    r")\b|^codes$"
+)
+_TOTP_NAMES = re.compile(
+    r"\b(?:totp|otp|otpauth|one time password|2fa secret|mfa secret|authenticator (?:key|secret)"
+    r"|einmalpasswort|mot de passe a usage unique)\b"
+)
+_PASSWORD_NAMES = re.compile(r"^(?:password|passwort|mot de passe|contrasena|senha|wachtwoord)$")
+_BASE32_SECRET = re.compile(r"[A-Z2-7]{16,}=*")
+_TOTP_URI = re.compile(r"(?:otpauth|steam)://\S+", re.IGNORECASE)
+
+_BLANK, _CODE, _REFUSED, _PROSE = "blank", "code", "refused", "prose"
+
+
+@dataclass
+class Item:
+    """One item as a reader found it: the parts its format names, before codes are looked for."""
+
+    name: str
+    origin: str
+    app: str = ""
+    login_url: str = ""
+    username: str = ""
+    password: str = ""
+    totp: str = ""
+    notes: str = ""
+    recovery_note: str = ""
+    # Custom fields in the file's order: (name, value). Names are shown to the user.
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    # A Sparekey export states its codes outright: (unused codes, used codes), one a line.
+    exported_codes: tuple[str, str] | None = None
+    # The whole notes are meant as codes (a plain text file named after its account).
+    notes_are_codes: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def find_account(item: Item) -> FoundAccount:
+    account = FoundAccount(
+        name=item.name.strip() or "(no name)",
+        app=item.app.strip(),
+        login_url=item.login_url.strip(),
+        username=item.username,
+        password=item.password,
+        totp=item.totp.strip(),
+        recovery_note=item.recovery_note,
+        origin=item.origin,
+        warnings=list(item.warnings),
+    )
+    if not item.name.strip():
+        account.warnings.append("The item has no name; it is shown as “(no name)”.")
+    extra_notes: list[str] = []
+    if item.exported_codes is not None:
+        _take_exported_codes(account, *item.exported_codes, extra_notes)
+    for name, value in item.fields:
+        _take_field(account, name, value, extra_notes)
+    notes = item.notes
+    # A Sparekey export's notes are the account's notes as they were: read back untouched.
+    if item.exported_codes is None:
+        notes = _take_from_notes(
+            account, notes, named_as_codes=item.notes_are_codes or names_codes(item.name)
+        )
+    account.notes = "\n\n".join(part for part in [notes.strip("\n"), *extra_notes] if part)
+    return account
+
+
+def normalize_name(text: str) -> str:
+    """Lower case without accents, punctuation as single spaces: "Códigos de recuperación:" ->
+    "codigos de recuperacion"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return re.sub(r"[^0-9a-z]+", " ", plain).strip()
+
+
+def names_codes(text: str) -> bool:
+    """Whether a field name or heading names a list of backup codes, in a supported language."""
+    return bool(_CODE_LIST_NAMES.search(normalize_name(text)))
+
+
+def is_totp_secret(value: str) -> bool:
+    """An otpauth:// (or steam://) URI, or a base32 secret as authenticator apps show it."""
+    compact = re.sub(r"[\s-]", "", value).upper()
+    return bool(_TOTP_URI.fullmatch(value.strip()) or _BASE32_SECRET.fullmatch(compact))
+
+
+def _parse(text: str) -> tuple[list[str], list[str]] | str:
+    """(codes, warnings), or the parser's reason for refusing the text."""
+    try:
+        parsed = parse_codes(text)
+    except PasteRefused as refusal:
+        return refusal.reason
+    return parsed.codes, parsed.warnings
+
+
+def _take_exported_codes(
+    account: FoundAccount, unused_text: str, used_text: str, extra_notes: list[str]
+) -> None:
+    unused, used = _parse(unused_text), _parse(used_text)
+    if isinstance(unused, str) or isinstance(used, str):
+        reason = unused if isinstance(unused, str) else used
+        account.warnings.append(
+            f"The exported backup codes could not be read ({reason}). Their text is kept in "
+            "the notes."
+        )
+        extra_notes.append(
+            f"Unused backup codes:\n{unused_text}\n\nUsed backup codes:\n{used_text}"
+        )
+        return
+    codes = list(unused[0])
+    used_positions = []
+    for code in used[0]:
+        if code not in codes:
+            used_positions.append(len(codes))
+            codes.append(code)
+    # "No codes were found" is the parser's warning for an empty paste; an export of an account
+    # with no unused (or no used) codes is not a problem.
+    warnings = [w for w in unused[1] + used[1] if not w.startswith("No backup codes")]
+    if codes:
+        account.codes.append(
+            FoundCodes(
+                codes=codes,
+                used=frozenset(used_positions),
+                warnings=warnings,
+                source="Sparekey export",
+            )
+        )
+
+
+def _take_field(account: FoundAccount, name: str, value: str, extra_notes: list[str]) -> None:
+    if not value.strip():
+        return
+    label = name.strip() or "Field"
+    normalized = normalize_name(label)
+    if names_codes(label):
+        if _take_code_list(account, value, f"field “{label}”"):
+            return
+    elif _TOTP_NAMES.search(normalized) and is_totp_secret(value):
+        if not account.totp:
+            account.totp = value.strip()
+            return
+        if account.totp == value.strip():
+            return
+    elif _PASSWORD_NAMES.match(normalized) and not account.password:
+        account.password = value
+        return
+    extra_notes.append(f"{label}: {value}")
+
+
+def _take_code_list(account: FoundAccount, text: str, source: str) -> bool:
+    """Make ``text`` the account's code set; False (after a warning if due) when the caller must
+    keep it in the notes: the parser refused it, found no codes, or a code set was found."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_PASTE_BYTES:
+        account.warnings.append(
+            f"The backup codes in {source} are more than {MAX_PASTE_BYTES // 1024} KiB of text "
+            "and were not read. The text is kept in the notes."
+        )
+        return False
+    parsed = _parse(text)
+    if isinstance(parsed, str):
+        account.warnings.append(
+            f"The backup codes in {source} could not be read: {parsed} The text is kept in the "
+            "notes."
+        )
+        return False
+    codes, warnings = parsed
+    if not codes:
+        return False
+    if account.codes:
+        account.warnings.append(
+            f"Another list of backup codes is in {source}. An account holds one code set: the "
+            f"one in {_where(account.codes[0])} is imported, this one is kept in the notes."
+        )
+        return False
+    account.codes.append(FoundCodes(codes=codes, warnings=warnings, source=source))
+    return True
+
+
+def _where(codes: FoundCodes) -> str:
+    return "the notes" if codes.source == "notes" else codes.source
+
+
+def _classify(line: str) -> str:
+    if not line.strip():
+        return _BLANK
+    if len(line) > MAX_PASTE_BYTES:
+        return _PROSE
+    parsed = _parse(line)
+    if isinstance(parsed, str):
+        return _REFUSED
+    return _CODE if parsed[0] else _PROSE
+
+
+def _runs(kinds: list[str]) -> list[tuple[int, int]]:
+    """[start, end) of each run of code lines. Runs of single lines separated by blank lines are
+    one double-spaced list; any other blank line or prose ends a list."""
+    runs: list[tuple[int, int]] = []
+    index = 0
+    while index < len(kinds):
+        if kinds[index] not in (_CODE, _REFUSED):
+            index += 1
+            continue
+        end = index
+        while end < len(kinds) and kinds[end] in (_CODE, _REFUSED):
+            end += 1
+        if runs and end - index == 1:
+            start, previous_end = runs[-1]
+            between = kinds[previous_end:index]
+            singles = _double_spaced(kinds[start:previous_end])
+            if singles and between and all(kind == _BLANK for kind in between):
+                runs[-1] = (start, end)
+                index = end
+                continue
+        runs.append((index, end))
+        index = end
+    return runs
+
+
+def _double_spaced(kinds: list[str]) -> bool:
+    return all(kind == _BLANK for kind in kinds[1::2])
+
+
+def _heading_above(lines: list[str], kinds: list[str], start: int) -> int | None:
+    """The index of a line naming a code list among the two non-blank lines above ``start``."""
+    seen = 0
+    for index in range(start - 1, -1, -1):
+        if kinds[index] == _BLANK:
+            continue
+        if kinds[index] != _PROSE:
+            return None
+        if names_codes(lines[index]):
+            return index
+        seen += 1
+        if seen == 2:
+            return None
+    return None
+
+
+def _take_from_notes(account: FoundAccount, notes: str, *, named_as_codes: bool) -> str:
+    """Take the code list and a TOTP URI out of the notes; return what stays in them."""
+    if not notes.strip():
+        return ""
+    if len(notes) > MAX_SEARCHED_NOTES:
+        account.warnings.append(
+            f"The notes are longer than {MAX_SEARCHED_NOTES // 1024} KiB and were not searched "
+            "for backup codes; they are kept as they are."
+        )
+        return notes
+    lines = notes.splitlines()
+    taken: set[int] = set()
+    if not account.totp:
+        for index, line in enumerate(lines):
+            if _TOTP_URI.fullmatch(line.strip()):
+                account.totp = line.strip()
+                taken.add(index)
+                break
+
+    kinds = [_BLANK if index in taken else _classify(line) for index, line in enumerate(lines)]
+    written = [kind for kind in kinds if kind != _BLANK]
+    mostly_codes = sum(kind in (_CODE, _REFUSED) for kind in written) * 2 > len(written)
+    extra_lists = 0
+    for start, end in _runs(kinds):
+        heading = _heading_above(lines, kinds, start)
+        text = "\n".join(lines[start:end])
+        if not (mostly_codes or named_as_codes or heading is not None):
+            parsed = _parse(text)
+            if isinstance(parsed, str) or len(parsed[0]) < MIN_CODES_WITHOUT_HEADING:
+                continue
+        if account.codes:
+            if isinstance(_parse(text), tuple):
+                extra_lists += 1
+            continue
+        if _take_code_list(account, text, "notes"):
+            taken.update(range(start, end))
+            # A bare heading ("Recovery codes:") would be left naming nothing.
+            if heading is not None and len(normalize_name(lines[heading]).split()) <= 4:
+                taken.add(heading)
+    if extra_lists:
+        account.warnings.append(
+            f"The notes hold {extra_lists} more list{'s' if extra_lists > 1 else ''} of backup "
+            f"codes. An account holds one code set: the list in {_where(account.codes[0])} is "
+            "imported, the others are kept in the notes."
+        )
+    kept = [line for index, line in enumerate(lines) if index not in taken]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
