@@ -11,13 +11,15 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    IntegerField,
     Max,
     OuterRef,
-    Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 
 from sparekey.audit import chain
 from sparekey.audit.models import Action as Audit
@@ -92,19 +94,26 @@ def accounts_of(member: Any) -> QuerySet[WithAnnotations[Account, CardCounts]]:
     """The accounts a member holds a role on (directly or via a team), with what cards show.
 
     One query, each account once: the grants are asked with EXISTS, not joined, so that a member
-    reached twice (directly and via a team) neither doubles a card nor its counts.
+    reached twice (directly and via a team) neither doubles a card nor its counts. The counts are
+    correlated subqueries, not a join with GROUP BY: a page of 50 cards counts the codes of those
+    50 only, and ``count()`` (a paginator's) drops them and counts accounts alone.
     """
     if not member.is_authenticated or not member.is_active:
         return Account.objects.none()  # type: ignore[return-value]
     reached = reaching(member).filter(account=OuterRef("pk"))
     return (
         Account.objects.filter(Exists(reached))
-        .annotate(
-            codes_total=Count("code_set__codes"),
-            codes_unused=Count("code_set__codes", filter=Q(code_set__codes__used_at__isnull=True)),
-        )
-        .order_by("name", "app")
+        .annotate(codes_total=_code_count(), codes_unused=_code_count(used_at__isnull=True))
+        .order_by("name", "app", "uuid")
     )
+
+
+def _code_count(**only: Any) -> Coalesce:
+    from sparekey.backup_codes.models import BackupCode
+
+    codes = BackupCode.objects.filter(code_set__account=OuterRef("pk"), **only).order_by()
+    counted = codes.values("code_set").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def with_effective_role(accounts: QuerySet[Any], member: Any) -> QuerySet[Any]:
@@ -151,30 +160,51 @@ class Access:
 
 
 def members_of(account: Account) -> list[Access]:
-    """Everyone with access to the account, one row per member, Owners first.
+    """Everyone with access to the account, one row per member, Owners first."""
+    return members_of_each([account])[account.pk]
 
-    Three queries whatever the size: the grants, the members of the teams granted, and each
-    member's last audit event on the account.
+
+def members_of_each(accounts: list[Account]) -> dict[int, list[Access]]:
+    """``members_of`` for several accounts (a page of orphaned accounts) at once.
+
+    Three queries whatever the number of accounts and people: the grants, the members of the
+    teams granted, and each member's last audit event on each account.
     """
-    grants = list(account.grants.select_related("member", "team").order_by("pk"))
-    rows: dict[int, Access] = {}
+    grants = list(
+        Grant.objects.filter(account__in=[a.pk for a in accounts])
+        .select_related("member", "team")
+        .order_by("pk")
+    )
+    rows: dict[int, dict[int, Access]] = {a.pk: {} for a in accounts}
     for grant in grants:
         if grant.member is not None:
-            rows.setdefault(grant.member.pk, Access(grant.member)).grants.append(grant)
-    by_team = {g.team_id: g for g in grants if g.team_id is not None}
+            found = rows[grant.account_id]
+            found.setdefault(grant.member.pk, Access(grant.member)).grants.append(grant)
+    by_team: dict[int, list[Grant]] = {}
+    for grant in grants:
+        if grant.team_id is not None:
+            by_team.setdefault(grant.team_id, []).append(grant)
     memberships = TeamMembership.objects.filter(team_id__in=by_team).select_related("member")
     for membership in memberships:
-        row = rows.setdefault(membership.member.pk, Access(membership.member))
-        row.grants.append(by_team[membership.team_id])
+        for grant in by_team[membership.team_id]:
+            found = rows[grant.account_id]
+            found.setdefault(membership.member.pk, Access(membership.member)).grants.append(grant)
     last_used = (
-        AuditEvent.objects.filter(account=account, actor_id__in=rows)
-        .values("actor_id")
+        AuditEvent.objects.filter(
+            account__in=[a.pk for a in accounts],
+            actor_id__in={pk for found in rows.values() for pk in found},
+        )
+        .values("account_id", "actor_id")
         .annotate(last=Max("at"))
     )
     for event in last_used:
-        rows[event["actor_id"]].last_used = event["last"]
+        if row := rows[event["account_id"]].get(event["actor_id"]):
+            row.last_used = event["last"]
     order = {AccountRole.OWNER: 0, AccountRole.COLLABORATOR: 1, None: 2}
-    return sorted(
-        rows.values(),
-        key=lambda r: (not r.member.is_active, order[r.granted], r.member.email),
-    )
+    return {
+        pk: sorted(
+            found.values(),
+            key=lambda r: (not r.member.is_active, order[r.granted], r.member.email),
+        )
+        for pk, found in rows.items()
+    }

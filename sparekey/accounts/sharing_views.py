@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +13,8 @@ from . import orphans, sharing
 from .forms import AssignOwnersForm, ShareForm
 from .models import Account, AccountRole
 from .permissions import Action, account_view
-from .services import AccountError, members_of
+from .services import AccountError, members_of, members_of_each
+from .views import ACCOUNTS_PER_PAGE
 
 
 @require_http_methods(["GET", "POST"])
@@ -82,8 +84,11 @@ def orphaned_accounts(request: HttpRequest) -> HttpResponse:
     """Accounts with no active Owner left: Super Admins and the workspace Owner only."""
     if not orphans.may_assign_owners(request.user):
         raise Http404("No such page.")
-    accounts = [(a, members_of(a)) for a in orphans.orphaned_accounts()]
-    return render(request, "accounts/orphaned_accounts.html", {"accounts": accounts})
+    orphaned = orphans.orphaned_accounts().order_by("name", "app", "pk")
+    page = Paginator(orphaned, ACCOUNTS_PER_PAGE).get_page(request.GET.get("page"))
+    people = members_of_each(list(page))
+    accounts = [(account, people[account.pk]) for account in page]
+    return render(request, "accounts/orphaned_accounts.html", {"accounts": accounts, "page": page})
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,6 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,14 +21,34 @@ from .forms import AccountForm, RemoveAccountForm, ShareForm
 from .models import Account, AccountRole
 from .permissions import Action, account_view, role_of
 
+# Cards per dashboard page, and accounts named in the "running out" warning before "and more".
+ACCOUNTS_PER_PAGE = 50
+RUNNING_LOW_NAMED = 10
+
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    accounts = list(services.accounts_of(request.user))
-    attach_shields(accounts)
+    """The member's accounts, a page at a time, searched by name or app on the server (a member
+    may hold thousands: neither the page nor a search in the browser could hold them all)."""
+    query = request.GET.get("q", "").strip()[:120]
+    held = services.accounts_of(request.user)
     low = settings.SPAREKEY_LOW_CODES
-    running_low = [a for a in accounts if a.codes_total and a.codes_unused <= low]
-    context = {"accounts": accounts, "low_codes": low, "running_low": running_low}
+    running_low = list(
+        held.filter(codes_total__gt=0, codes_unused__lte=low)[: RUNNING_LOW_NAMED + 1]
+    )
+    if query:
+        held = held.filter(Q(name__icontains=query) | Q(app__icontains=query))
+    page = Paginator(held, ACCOUNTS_PER_PAGE).get_page(request.GET.get("page"))
+    accounts = list(page)
+    attach_shields(accounts)
+    context = {
+        "accounts": accounts,
+        "page": page,
+        "query": query,
+        "low_codes": low,
+        "running_low": running_low[:RUNNING_LOW_NAMED],
+        "more_running_low": len(running_low) > RUNNING_LOW_NAMED,
+    }
     return render(request, "accounts/dashboard.html", context)
 
 
@@ -116,11 +138,14 @@ def remove_account(request: HttpRequest, account: Account) -> HttpResponse:
 
 @require_GET
 def deleted_accounts(request: HttpRequest) -> HttpResponse:
-    accounts = [
-        (account, lifecycle.purge_date(account))
-        for account in lifecycle.deleted_accounts_of(request.user).select_related("deleted_by")
-    ]
-    return render(request, "accounts/deleted_accounts.html", {"accounts": accounts})
+    removed = (
+        lifecycle.deleted_accounts_of(request.user)
+        .select_related("deleted_by")
+        .order_by("name", "app", "pk")  # a total order: no account on two pages, or on none
+    )
+    page = Paginator(removed, ACCOUNTS_PER_PAGE).get_page(request.GET.get("page"))
+    accounts = [(account, lifecycle.purge_date(account)) for account in page]
+    return render(request, "accounts/deleted_accounts.html", {"accounts": accounts, "page": page})
 
 
 @require_POST
