@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from sparekey.backup_codes.parser import MAX_PASTE_BYTES, PasteRefused, parse_codes
-from sparekey.transfer.items import FoundAccount, FoundCodes
+from sparekey.transfer.items import FIELD_CODES, FIELD_USED_CODES, FoundAccount, FoundCodes
 
 # Notes longer than this are kept whole and not searched line by line: backup codes are a few
 # hundred bytes, and the search runs the parser once per line.
@@ -141,33 +141,31 @@ def _parse(text: str) -> tuple[list[str], list[str]] | str:
 def _take_exported_codes(
     account: FoundAccount, unused_text: str, used_text: str, extra_notes: list[str]
 ) -> None:
-    unused, used = _parse(unused_text), _parse(used_text)
-    if isinstance(unused, str) or isinstance(used, str):
-        reason = unused if isinstance(unused, str) else used
+    # A Sparekey export writes one code a line, exactly as stored: the lines are read as they
+    # are (the parser's guesses, such as dropping letters-only codes, could lose a code), and
+    # the parser only vets them, so a hand-edited file is refused in the same ways as a paste.
+    checked = _parse(f"{unused_text}\n{used_text}")
+    if isinstance(checked, str):
         account.warnings.append(
-            f"The exported backup codes could not be read ({reason}). Their text is kept in "
-            "the notes."
+            f"The exported backup codes could not be read: {checked} Their text is kept in the "
+            "notes."
         )
-        extra_notes.append(
-            f"Unused backup codes:\n{unused_text}\n\nUsed backup codes:\n{used_text}"
-        )
+        extra_notes.append(f"{FIELD_CODES}:\n{unused_text}\n\n{FIELD_USED_CODES}:\n{used_text}")
         return
-    codes = list(unused[0])
-    used_positions = []
-    for code in used[0]:
-        if code not in codes:
-            used_positions.append(len(codes))
-            codes.append(code)
-    # "No codes were found" is the parser's warning for an empty paste; an export of an account
-    # with no unused (or no used) codes is not a problem.
-    warnings = [w for w in unused[1] + used[1] if not w.startswith("No backup codes")]
+    codes: list[str] = []
+    used: set[int] = set()
+    for text, is_used in ((unused_text, False), (used_text, True)):
+        for line in text.splitlines():
+            code = line.strip()
+            if code and code not in codes:
+                if is_used:
+                    used.add(len(codes))
+                codes.append(code)
     if codes:
+        warnings = [warning for warning in checked[1] if not warning.startswith("No backup")]
         account.codes.append(
             FoundCodes(
-                codes=codes,
-                used=frozenset(used_positions),
-                warnings=warnings,
-                source="Sparekey export",
+                codes=codes, used=frozenset(used), warnings=warnings, source="Sparekey export"
             )
         )
 
@@ -236,6 +234,24 @@ def _classify(line: str) -> str:
     return _CODE if parsed[0] else _PROSE
 
 
+def _support_letters_only_codes(lines: list[str], kinds: list[str]) -> None:
+    """Mark the lines of letters-only codes ("phwf-gbku") as code lines.
+
+    Alone, such a line is prose to the parser; beside codes of the same shape that hold a digit
+    it is a code, as in a paste. So each short prose line is parsed again together with the
+    note's code lines, and counts as a code line when it adds codes.
+    """
+    code_text = "\n".join(line for line, kind in zip(lines, kinds, strict=True) if kind == _CODE)
+    base = _parse(code_text) if code_text else "no codes"
+    if isinstance(base, str):
+        return
+    for index, (line, kind) in enumerate(zip(lines, kinds, strict=True)):
+        if kind == _PROSE and len(line) <= 200:
+            with_line = _parse(f"{code_text}\n{line}")
+            if not isinstance(with_line, str) and len(with_line[0]) > len(base[0]):
+                kinds[index] = _CODE
+
+
 def _runs(kinds: list[str]) -> list[tuple[int, int]]:
     """[start, end) of each run of code lines. Runs of single lines separated by blank lines are
     one double-spaced list; any other blank line or prose ends a list."""
@@ -301,9 +317,10 @@ def _take_from_notes(account: FoundAccount, notes: str, *, named_as_codes: bool)
                 break
 
     kinds = [_BLANK if index in taken else _classify(line) for index, line in enumerate(lines)]
+    _support_letters_only_codes(lines, kinds)
     written = [kind for kind in kinds if kind != _BLANK]
     mostly_codes = sum(kind in (_CODE, _REFUSED) for kind in written) * 2 > len(written)
-    extra_lists = 0
+    extra_lists = repeated = 0
     for start, end in _runs(kinds):
         heading = _heading_above(lines, kinds, start)
         text = "\n".join(lines[start:end])
@@ -312,7 +329,14 @@ def _take_from_notes(account: FoundAccount, notes: str, *, named_as_codes: bool)
             if isinstance(parsed, str) or len(parsed[0]) < MIN_CODES_WITHOUT_HEADING:
                 continue
         if account.codes:
-            if isinstance(_parse(text), tuple):
+            parsed = _parse(text)
+            if isinstance(parsed, str) or not parsed[0]:
+                continue
+            if account.codes[0].source == "notes" and set(parsed[0]) <= set(account.codes[0].codes):
+                # The same list pasted twice: the copy adds nothing, so it is not kept.
+                taken.update(range(start, end))
+                repeated += 1
+            else:
                 extra_lists += 1
             continue
         if _take_code_list(account, text, "notes"):
@@ -325,6 +349,10 @@ def _take_from_notes(account: FoundAccount, notes: str, *, named_as_codes: bool)
             f"The notes hold {extra_lists} more list{'s' if extra_lists > 1 else ''} of backup "
             f"codes. An account holds one code set: the list in {_where(account.codes[0])} is "
             "imported, the others are kept in the notes."
+        )
+    if repeated:
+        account.warnings.append(
+            "The notes repeat the list of backup codes; each code is imported once."
         )
     kept = [line for index, line in enumerate(lines) if index not in taken]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
