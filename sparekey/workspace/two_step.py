@@ -288,6 +288,9 @@ def may_set_policy(member: Any) -> bool:
 def set_required(owner: Any, required: bool, *, request: HttpRequest | None = None) -> None:
     if not may_set_policy(owner):
         raise NotPermitted
+    if required and not is_on(owner):
+        # Else the rule would send the Owner straight to the set-up page: make it a choice.
+        raise TwoStepError("Turn on your own two-step login first, then require it.")
     with transaction.atomic():
         policy = WorkspacePolicy.current()
         if policy.totp_required == required:

@@ -134,17 +134,22 @@ def _policy(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         required = form.cleaned_data["totp_required"]
-        two_step.set_required(request.user, required, request=request)
-        messages.success(
-            request,
-            "Every member must now use two-step login."
-            if required
-            else "Two-step login is now each member's choice.",
-        )
-        return redirect("two_step_policy")
+        try:
+            two_step.set_required(request.user, required, request=request)
+        except two_step.TwoStepError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                "Every member must now use two-step login."
+                if required
+                else "Two-step login is now each member's choice.",
+            )
+            return redirect("two_step_policy")
     without = Member.objects.filter(is_active=True).exclude(login_totp__confirmed_at__isnull=False)
     context = {"form": form, "policy": current, "without": without}
-    return render(request, "workspace/two_step_policy.html", context)
+    status = 400 if form.errors else 200
+    return render(request, "workspace/two_step_policy.html", context, status=status)
 
 
 @never_cache
