@@ -6,6 +6,7 @@ from sparekey.accounts import sharing_views as sharing
 from sparekey.accounts import views as accounts
 from sparekey.backup_codes import views as backup_codes
 from sparekey.mfa import views as mfa
+from sparekey.transfer import views as transfer
 from sparekey.workspace import members_views as members
 from sparekey.workspace import teams_views as teams
 from sparekey.workspace import two_step_views as two_step
@@ -31,6 +32,7 @@ account_urls = [
     path("mfa/secret-key/preview/", mfa.preview_totp, name="preview_totp"),
     path("mfa/secret-key/qr/", mfa.view_totp_qr, name="view_totp_qr"),
     path("mfa/code/", mfa.current_code, name="current_code"),
+    path("export/", transfer.export_account, name="export_account"),
 ]
 
 member_urls = [
@@ -71,6 +73,9 @@ urlpatterns = [
     path("setup/<str:token>/", workspace.setup, name="setup"),
     path("confirm/", workspace.confirm_identity, name="confirm_identity"),
     path("accounts/add/", accounts.add_account, name="add_account"),
+    path("accounts/import/", transfer.import_accounts, name="import_accounts"),
+    path("accounts/import/confirm/", transfer.confirm_import, name="confirm_import"),
+    path("accounts/export/", transfer.export_accounts, name="export_accounts"),
     path("accounts/deleted/", accounts.deleted_accounts, name="deleted_accounts"),
     path(
         "accounts/deleted/<uuid:removed>/restore/",
