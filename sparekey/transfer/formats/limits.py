@@ -34,8 +34,9 @@ MAX_COMPRESSION_RATIO = 100
 # Plain text files: one per account, each a small note.
 MAX_TEXT_FILES = 500
 
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKET = re.compile(rb"[\[\]{}]")
+# A JSON string (ending at its closing quote, or at the end of a truncated file, so that every
+# quote starts a match and the scan stays linear), or a bracket.
+_STRING_OR_BRACKET = re.compile(rb'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]', re.DOTALL)
 
 
 def refuse_oversized(size: int) -> None:
@@ -77,18 +78,18 @@ def load_json(data: bytes, what: str = "The file") -> Any:
 
 
 def refuse_deep_json(data: bytes, what: str = "The file") -> None:
-    # Strings are cut out first so that brackets inside values do not count. An unterminated
-    # string leaves its brackets counted, which can only make the estimate stricter.
+    # Brackets inside strings do not count: the scan steps over each string whole.
     depth = 0
-    for match in _BRACKET.finditer(_STRING.sub(b"", data)):
-        if match.group() in b"[{":
+    for match in _STRING_OR_BRACKET.finditer(data):
+        token = match.group()
+        if token in (b"[", b"{"):
             depth += 1
             if depth > MAX_JSON_DEPTH:
                 raise ImportRefused(
                     f"{what} is nested more than {MAX_JSON_DEPTH} levels deep, which no "
                     "password manager export is. It cannot be imported."
                 )
-        else:
+        elif token in (b"]", b"}"):
             depth -= 1
 
 

@@ -100,9 +100,16 @@ def _read_section(item: Item, section: dict[str, Any]) -> None:
     section_title = text(section.get("title"))
     values: list[tuple[str, str, str]] = []
     for section_field in map(_dict, _list(section.get("fields"))):
-        value = _dict(section_field.get("value"))
-        kind = next(iter(value), "")
-        values.append((text(section_field.get("title")), kind, text(value.get(kind))))
+        content = _dict(section_field.get("value"))
+        kind = next(iter(content), "")
+        raw = content.get(kind)
+        # Most kinds hold a string; an address or similar holds an object of strings.
+        shown = (
+            ", ".join(part for part in map(text, raw.values()) if part)
+            if isinstance(raw, dict)
+            else text(raw)
+        )
+        values.append((text(section_field.get("title")), kind, shown))
 
     # A section named like a code list whose fields are single codes ("Backup codes": "1",
     # "2"...) is one list, not a list per field.
