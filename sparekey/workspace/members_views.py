@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -13,6 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import invitations, members
 from .members_forms import AcceptInvitationForm, HandoverForm, InviteForm, RoleForm
 from .models import Invitation, LoginTotp, Member, WorkspaceRole
+
+MEMBERS_PER_PAGE = 50
 
 
 def _manager(request: HttpRequest) -> Member:
@@ -25,17 +28,22 @@ def _manager(request: HttpRequest) -> Member:
 def member_list(request: HttpRequest) -> HttpResponse:
     actor = _manager(request)
     roles = members.assignable_roles(actor)
+    everyone = Member.objects.order_by("-is_active", "name", "email", "pk")
+    page = Paginator(everyone, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [
         (member, members.may_manage(actor, member), RoleForm(roles, initial={"role": member.role}))
-        for member in Member.objects.order_by("-is_active", "name", "email")
+        for member in page
     ]
     context = {
         "rows": rows,
+        "page": page,
         "invite_form": InviteForm(roles),
         "invitations": [i for i in Invitation.objects.select_related("invited_by") if i.is_open],
         "is_owner": actor.role == WorkspaceRole.OWNER,
         "two_step_on": set(
-            LoginTotp.objects.filter(confirmed_at__isnull=False).values_list("member_id", flat=True)
+            LoginTotp.objects.filter(
+                confirmed_at__isnull=False, member__in=[member.pk for member in page]
+            ).values_list("member_id", flat=True)
         ),
     }
     return render(request, "workspace/members.html", context)

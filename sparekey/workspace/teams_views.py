@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,19 +15,27 @@ from .members import MemberError
 from .members_forms import TeamForm, TeamMemberForm
 from .models import Member, Team, TeamMembership, TeamRole
 
+PER_PAGE = 50
 
-def _visible_teams(request: HttpRequest) -> list[Team]:
-    found = Team.objects.annotate(size=Count("memberships"))
+
+def _visible_teams(request: HttpRequest) -> QuerySet[Team]:
+    found = Team.objects.all()
     if not teams.may_manage_teams(request.user):
-        found = found.filter(Q(memberships__member=request.user, memberships__role=TeamRole.ADMIN))
-    return list(found.order_by("name"))
+        admin_of = TeamMembership.objects.filter(
+            team=OuterRef("pk"), member=request.user, role=TeamRole.ADMIN
+        )
+        found = found.filter(Exists(admin_of))
+    # The size as a subquery, so that a page of teams counts the members of that page only.
+    sizes = TeamMembership.objects.filter(team=OuterRef("pk")).order_by().values("team")
+    size = Subquery(sizes.annotate(n=Count("pk")).values("n"), output_field=IntegerField())
+    return found.annotate(size=Coalesce(size, Value(0))).order_by("name", "pk")
 
 
 @require_http_methods(["GET", "POST"])
 def team_list(request: HttpRequest) -> HttpResponse:
     may_create = teams.may_manage_teams(request.user)
-    visible = _visible_teams(request)
-    if not may_create and not visible:
+    visible = Paginator(_visible_teams(request), PER_PAGE).get_page(request.GET.get("page"))
+    if not may_create and not visible.paginator.count:
         raise Http404("No such page.")
     form = TeamForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -40,7 +50,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"Created the team {team.name}.")
                 return redirect("team", team=team.uuid)
     status = 400 if request.method == "POST" else 200
-    context = {"teams": visible, "form": form, "may_create": may_create}
+    context = {"teams": list(visible), "page": visible, "form": form, "may_create": may_create}
     return render(request, "workspace/teams.html", context, status=status)
 
 
@@ -66,9 +76,16 @@ def team(request: HttpRequest, team: str) -> HttpResponse:
         else:
             messages.success(request, f"{member.display_name} is in {found.name}.")
             return redirect("team", team=found.uuid)
+    memberships = (
+        TeamMembership.objects.filter(team=found)
+        .select_related("member")
+        .order_by("member__name", "pk")
+    )
+    page = Paginator(memberships, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "team": found,
-        "memberships": TeamMembership.objects.filter(team=found).select_related("member"),
+        "memberships": list(page),
+        "page": page,
         "grants": found.grants.select_related("account").filter(  # type: ignore[attr-defined]
             account__deleted_at__isnull=True
         ),
