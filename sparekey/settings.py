@@ -147,6 +147,10 @@ else:
             "OPTIONS": SQLITE_OPTIONS,
         }
     }
+    # One connection per worker, kept between requests, as DATABASE_URL's are: opening one and
+    # running the PRAGMAs above on every request cost more than the ceiling view's whole
+    # request (bench/).
+    DATABASES["default"] |= {"CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": True}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if redis_url := env("SPAREKEY_REDIS_URL"):

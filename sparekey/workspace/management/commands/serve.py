@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.wsgi import get_wsgi_application
+from django.db import connections
 from gunicorn.app.base import BaseApplication
 
 from sparekey.crypto import CryptoError
@@ -58,6 +59,9 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"Serving Sparekey on http://{address}/")
         self.stdout.flush()
+        # The checks above opened a connection; persistent connections (CONN_MAX_AGE) would let
+        # every forked worker inherit and share it, one socket or SQLite handle for all of them.
+        connections.close_all()
         Server(
             {
                 "bind": address,
