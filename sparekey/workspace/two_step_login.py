@@ -71,7 +71,7 @@ def count_login_failure(
 def second_step(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
     """Ask for the authenticator code (or a recovery code); log in only when it is right."""
     # Deactivated between the two steps, or two-step login reset meanwhile: start over.
-    member = Member.objects.filter(pk=state.get("member"), is_active=True).first()
+    member = Member.objects.filter(pk=int(state.get("member") or 0), is_active=True).first()
     if member is None or not two_step.is_on(member):
         forget(request)
         return redirect("login")
