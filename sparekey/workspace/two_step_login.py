@@ -116,7 +116,14 @@ def _page(
 # Required by the Owner ---------------------------------------------------------------------------
 
 # What a member who must still turn two-step login on may open.
-SETUP_URL_NAMES = {"two_step", "two_step_start", "two_step_setup", "logout", "login"}
+SETUP_URL_NAMES = {
+    "two_step",
+    "two_step_start",
+    "two_step_setup",
+    "confirm_identity",
+    "logout",
+    "login",
+}
 
 
 class TwoStepRequiredMiddleware:

@@ -39,6 +39,7 @@ def two_step_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def start(request: HttpRequest) -> HttpResponse:
+    """A new, unconfirmed key; the set-up page, behind a confirmation, shows it."""
     try:
         two_step.start_enrolment(_member(request))
     except two_step.TwoStepError as error:
@@ -50,8 +51,13 @@ def start(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("code")
 @never_cache
 @require_http_methods(["GET", "POST"])
+@confirmation_required
 def setup(request: HttpRequest) -> HttpResponse:
-    """Scan the QR code (or type the key), then prove it with a code: then it is on."""
+    """Scan the QR code (or type the key), then prove it with a code: then it is on.
+
+    Behind a confirmation: whoever holds only a session (a borrowed, unlocked laptop) must not
+    tie the member's login to their own phone and so lock the member out.
+    """
     member = _member(request)
     row = two_step.pending_enrolment(member)
     if row is None:

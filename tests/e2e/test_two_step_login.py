@@ -62,7 +62,14 @@ def test_a_new_member_turns_on_two_step_login_and_logs_in_with_codes(
         # Turn it on: scan (here: read) the key, confirm with the app's code.
         page.get_by_role("link", name="Two-step login").click()
         page.get_by_role("button", name="Turn on two-step login").click()
-        expect(page.get_by_role("img", name=f"QR code of your two-step login key for {email}"))
+        # Showing the key needs the password again: a borrowed session alone cannot enrol.
+        expect(
+            page.get_by_role("heading", name="Confirm your identity to continue")
+        ).to_be_visible()
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Confirm").click()
+        qr = page.get_by_role("img", name=f"QR code of your two-step login key for {email}")
+        expect(qr).to_be_visible()
         secret = page.locator("#login-secret").inner_text().replace(" ", "")
         totp = pyotp.TOTP(secret)
         enrolled_at = time.time()

@@ -111,6 +111,20 @@ def test_turning_on_shows_a_qr_code_and_the_key_as_text(bob: Member, login: Logi
     assert not two_step.is_on(bob), "a key not yet confirmed guards nothing"
 
 
+def test_the_key_is_shown_only_after_a_confirmation_of_identity(
+    bob: Member, login: LoginFixture
+) -> None:
+    client = login(bob, confirmed=False)
+    assert client.post("/two-step/start/")["Location"] == "/two-step/setup/"
+    asked = client.get("/two-step/setup/")
+    assert asked.status_code == 302
+    assert asked["Location"].startswith("/confirm/")
+    assert client.post("/two-step/setup/", {"code": "123456"})["Location"].startswith("/confirm/")
+    assert not two_step.is_on(bob)
+    client.post("/confirm/", {"password": PASSWORD})
+    assert client.get("/two-step/setup/").status_code == 200
+
+
 def test_a_wrong_code_then_the_right_one_turns_it_on(bob: Member, login: LoginFixture) -> None:
     client = login(bob)
     secret = start_on_page(client)

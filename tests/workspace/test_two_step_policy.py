@@ -9,6 +9,7 @@ from typing import Any
 from django.core import mail
 from django.test import Client
 
+from sparekey.accounts.models import Account
 from sparekey.api.tokens import issue
 from sparekey.audit.models import Action, AuditEvent
 from sparekey.mfa.totp import TotpKey, code_at
@@ -75,19 +76,23 @@ def test_requiring_it_is_stored_and_audited(alice: Member, login: LoginFixture) 
 
 
 def test_when_required_a_member_without_it_can_only_set_it_up(
-    alice: Member, bob: Member, account: object
+    alice: Member, bob: Member, account: Account
 ) -> None:
     require(alice)
     client = Client()
     response = client.post("/login/", {"username": bob.email, "password": PASSWORD})
     assert response.status_code == 302
-    for path in ("/", "/tokens/", "/activity/", f"/accounts/{account.uuid}/", "/confirm/"):  # type: ignore[attr-defined]
+    blocked = ["/", "/tokens/", "/activity/", f"/accounts/{account.uuid}/", "/members/"]
+    for path in blocked:
         refused = client.get(path)
         assert refused.status_code == 302, path
         assert refused["Location"] == "/two-step/", path
     assert "requires two-step login" in client.get("/two-step/").content.decode()
 
     client.post("/two-step/start/")
+    # The key is shown only after the member confirms who they are.
+    assert client.get("/two-step/setup/")["Location"].startswith("/confirm/")
+    assert client.post("/confirm/", {"password": PASSWORD}).status_code == 302
     secret = secret_on_page(client.get("/two-step/setup/").content)
     done = client.post("/two-step/setup/", {"code": code_at(TotpKey(secret), time.time())})
     assert done.status_code == 200
