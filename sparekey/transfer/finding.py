@@ -56,6 +56,9 @@ _PASSWORD_NAMES = re.compile(r"^(?:password|passwort|mot de passe|contrasena|sen
 _BASE32_SECRET = re.compile(r"[A-Z2-7]{16,}=*")
 _TOTP_URI = re.compile(r"(?:otpauth|steam)://\S+", re.IGNORECASE)
 
+_QUOTED_CODE = re.compile('(?:the code )?"[^"\n]*\u2026"')
+_LINE = re.compile(r"^Line (\d+):")
+
 _BLANK, _CODE, _REFUSED, _PROSE = "blank", "code", "refused", "prose"
 
 
@@ -129,13 +132,23 @@ def is_totp_secret(value: str) -> bool:
     return bool(_TOTP_URI.fullmatch(value.strip()) or _BASE32_SECRET.fullmatch(compact))
 
 
-def _parse(text: str) -> tuple[list[str], list[str]] | str:
-    """(codes, warnings), or the parser's reason for refusing the text."""
+def _parse(text: str, first_line: int = 1) -> tuple[list[str], list[str]] | str:
+    """(codes, warnings), or the parser's reason for refusing the text. Messages count lines
+    from ``first_line`` (where the text sits in the notes) and quote no part of a code."""
     try:
         parsed = parse_codes(text)
     except PasteRefused as refusal:
-        return refusal.reason
-    return parsed.codes, parsed.warnings
+        reason = _unquoted(refusal.reason)
+        return reason if refusal.line is None else f"Line {refusal.line + first_line - 1}: {reason}"
+    return parsed.codes, [_unquoted(warning, first_line) for warning in parsed.warnings]
+
+
+def _unquoted(message: str, first_line: int = 1) -> str:
+    # The parser quotes the first characters of a code; an import's messages are shown in a
+    # preview of many accounts and may be logged, so they name no part of a secret.
+    message = _QUOTED_CODE.sub("a code", message)
+    message = _LINE.sub(lambda match: f"Line {int(match.group(1)) + first_line - 1}:", message)
+    return message[:1].upper() + message[1:]
 
 
 def _take_exported_codes(
@@ -190,19 +203,20 @@ def _take_field(account: FoundAccount, name: str, value: str, extra_notes: list[
     extra_notes.append(f"{label}: {value}")
 
 
-def _take_code_list(account: FoundAccount, text: str, source: str) -> bool:
+def _take_code_list(account: FoundAccount, text: str, source: str, first_line: int = 1) -> bool:
     """Make ``text`` the account's code set; False (after a warning if due) when the caller must
     keep it in the notes: the parser refused it, found no codes, or a code set was found."""
+    where = "the notes" if source == "notes" else source
     if len(text.encode("utf-8", "surrogatepass")) > MAX_PASTE_BYTES:
         account.warnings.append(
-            f"The backup codes in {source} are more than {MAX_PASTE_BYTES // 1024} KiB of text "
+            f"The backup codes in {where} are more than {MAX_PASTE_BYTES // 1024} KiB of text "
             "and were not read. The text is kept in the notes."
         )
         return False
-    parsed = _parse(text)
+    parsed = _parse(text, first_line)
     if isinstance(parsed, str):
         account.warnings.append(
-            f"The backup codes in {source} could not be read: {parsed} The text is kept in the "
+            f"The backup codes in {where} could not be read. {parsed} The text is kept in the "
             "notes."
         )
         return False
@@ -211,7 +225,7 @@ def _take_code_list(account: FoundAccount, text: str, source: str) -> bool:
         return False
     if account.codes:
         account.warnings.append(
-            f"Another list of backup codes is in {source}. An account holds one code set: the "
+            f"Another list of backup codes is in {where}. An account holds one code set: the "
             f"one in {_where(account.codes[0])} is imported, this one is kept in the notes."
         )
         return False
@@ -281,6 +295,29 @@ def _double_spaced(kinds: list[str]) -> bool:
     return all(kind == _BLANK for kind in kinds[1::2])
 
 
+def _lines_of_codes(lines: list[str], start: int, end: int, codes: list[str]) -> list[int]:
+    """The lines of a run whose every word went into ``codes``; the others stay in the notes.
+
+    A line of codes holds nothing else (the parser reads a line with any other word as prose),
+    so a line is taken when its codes are all in ``codes``, or, for a letters-only line that has
+    no codes on its own, when leaving it out of the run loses codes.
+    """
+    found = set(codes)
+    taken = []
+    for index in range(start, end):
+        alone = _parse(lines[index])
+        if isinstance(alone, str):
+            continue
+        if alone[0]:
+            if set(alone[0]) <= found:
+                taken.append(index)
+            continue
+        without = _parse("\n".join(lines[start:index] + lines[index + 1 : end]))
+        if not isinstance(without, str) and not found <= set(without[0]):
+            taken.append(index)
+    return taken
+
+
 def _heading_above(lines: list[str], kinds: list[str], start: int) -> int | None:
     """The index of a line naming a code list among the two non-blank lines above ``start``."""
     seen = 0
@@ -334,13 +371,13 @@ def _take_from_notes(account: FoundAccount, notes: str, *, named_as_codes: bool)
                 continue
             if account.codes[0].source == "notes" and set(parsed[0]) <= set(account.codes[0].codes):
                 # The same list pasted twice: the copy adds nothing, so it is not kept.
-                taken.update(range(start, end))
+                taken.update(_lines_of_codes(lines, start, end, parsed[0]))
                 repeated += 1
             else:
                 extra_lists += 1
             continue
-        if _take_code_list(account, text, "notes"):
-            taken.update(range(start, end))
+        if _take_code_list(account, text, "notes", first_line=start + 1):
+            taken.update(_lines_of_codes(lines, start, end, account.codes[0].codes))
             # A bare heading ("Recovery codes:") would be left naming nothing.
             if heading is not None and len(normalize_name(lines[heading]).split()) <= 4:
                 taken.add(heading)
@@ -354,5 +391,7 @@ def _take_from_notes(account: FoundAccount, notes: str, *, named_as_codes: bool)
         account.warnings.append(
             "The notes repeat the list of backup codes; each code is imported once."
         )
+    if not taken:
+        return notes
     kept = [line for index, line in enumerate(lines) if index not in taken]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sparekey.transfer.finding import Item, find_account, is_totp_secret, names_codes
 from tests.transfer.fixtures import TOTP_SECRET, TOTP_URI, corpus_codes, corpus_text
@@ -115,7 +117,10 @@ def test_a_list_the_parser_refuses_is_a_warning_and_stays_in_the_notes() -> None
     notes = "Recovery codes:\n1234-5678\n\u0430bcd-1234\n"
     account = found(notes)
     assert account.codes == []
-    assert "could not be read" in account.warnings[0]
+    assert account.warnings[0].startswith("The backup codes in the notes could not be read.")
+    # Line 3 of the notes; the warning names no part of the code.
+    assert "Line 3:" in account.warnings[0]
+    assert "bcd" not in account.warnings[0]
     assert "\u0430bcd-1234" in account.notes and "1234-5678" in account.notes
 
 
@@ -231,3 +236,46 @@ def test_a_note_without_codes_keeps_all_its_text() -> None:
     account = found(corpus_text("no-codes"))
     assert account.codes == []
     assert account.notes == corpus_text("no-codes").strip("\n")
+
+
+def test_a_letters_only_line_without_proof_in_its_list_stays_in_the_notes() -> None:
+    # "AAAA-AAAA" is a code only beside a digit-bearing code of its shape, which here is in
+    # another list; the first list takes "000000" and the letters stay in the notes.
+    account = found("000000\nAAAA-AAAA\n\n0000-0000")
+    assert account.codes[0].codes == ["000000"]
+    assert "AAAA-AAAA" in account.notes
+
+
+def test_parser_warnings_count_lines_of_the_notes_and_quote_no_code() -> None:
+    account = found("Hello\n\nRecovery codes:\n1234-5678\n2345-6789\n3456-7890\n12345-67890")
+    (warning,) = account.codes[0].warnings
+    assert warning.startswith("Line 7: a code is shaped differently")
+    assert "1234" not in warning
+
+
+_LINES = st.one_of(
+    st.sampled_from(
+        ["", "Recovery codes:", "Keep these safe.", "otpauth://totp/a?secret=JBSWY3DP"]
+    ),
+    st.from_regex(r"[0-9a-f]{4,5}-[0-9a-f]{4,5}", fullmatch=True),
+    st.from_regex(r"[a-z]{4}-[a-z]{4}", fullmatch=True),
+    st.text(max_size=30),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(_LINES, max_size=25))
+def test_finding_loses_nothing_and_invents_no_code(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    account = found(text)
+    kept = account.notes + "\n" + account.totp
+    for code in account.codes[0].codes if account.codes else []:
+        assert code in text
+    if not account.codes and not account.totp:
+        assert account.notes == (text.strip("\n") if text.strip() else "")
+    # Every line of the text is in the notes, or is a code, the TOTP URI, or a bare heading.
+    codes = set(account.codes[0].codes) if account.codes else set()
+    for line in filter(str.strip, text.splitlines()):
+        assert line in kept or any(code in line for code in codes) or line == "Recovery codes:", (
+            line
+        )
