@@ -162,3 +162,8 @@ def test_an_encrypted_export_is_refused_with_a_reason() -> None:
 def test_what_is_not_a_bitwarden_export_is_refused(document: bytes) -> None:
     with pytest.raises(ImportRefused):
         read(document)
+
+
+def test_a_file_that_is_not_utf8_is_refused() -> None:
+    with pytest.raises(ImportRefused, match="not UTF-8"):
+        read('{"encrypted": false, "items": [{"name": "Müller"}]}'.encode("latin-1"))

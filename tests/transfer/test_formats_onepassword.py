@@ -142,3 +142,21 @@ def test_an_encrypted_zip_is_refused() -> None:
         at += 4
     with pytest.raises(ImportRefused, match="encrypted"):
         read(bytes(data))
+
+
+def _archive_with_data(data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("export.data", data)
+    return out.getvalue()
+
+
+def test_export_data_nested_ten_thousand_deep_is_refused() -> None:
+    deep = b'{"accounts": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"
+    with pytest.raises(ImportRefused, match="nested more than"):
+        read(_archive_with_data(deep))
+
+
+def test_export_data_that_is_not_utf8_is_refused() -> None:
+    with pytest.raises(ImportRefused, match="UTF-8"):
+        read(_archive_with_data('{"accounts": ["Müller"]}'.encode("latin-1")))
