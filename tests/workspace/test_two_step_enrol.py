@@ -17,6 +17,7 @@ import pytest
 from django.test import Client
 
 from sparekey.audit.models import Action, AuditEvent
+from sparekey.crypto import TamperedBlob
 from sparekey.mfa.totp import TotpKey, code_at
 from sparekey.workspace import two_step
 from sparekey.workspace.models import LoginRecoveryCode, LoginTotp, Member
@@ -234,3 +235,29 @@ def test_audit_events_hold_no_secret(bob: Member, login: LoginFixture) -> None:
     assert "123456" not in details
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {Action.TOTP_ENABLED, Action.TOTP_RECOVERY_CODE_USED, Action.LOGIN_FAILED} <= actions
+
+
+def test_a_sealed_key_copied_to_another_member_does_not_open(bob: Member, carol: Member) -> None:
+    enrol(bob)
+    enrol(carol)
+    carols = LoginTotp.objects.get(member=carol)
+    LoginTotp.objects.filter(member=bob).update(
+        wrapped_key=carols.wrapped_key, sealed_secret=carols.sealed_secret
+    )
+    with pytest.raises(TamperedBlob):
+        two_step.totp_key(LoginTotp.objects.get(member=bob))
+
+
+def test_a_key_that_no_longer_opens_still_lets_a_recovery_code_in(bob: Member) -> None:
+    key, codes = enrol(bob)
+    row = LoginTotp.objects.get(member=bob)
+    # The blob names a master key the keyring does not hold (one retired without a rewrap).
+    wrapped = bytearray(bytes(row.wrapped_key))
+    wrapped[1:5] = bytes.fromhex("00000000")
+    LoginTotp.objects.filter(pk=row.pk).update(wrapped_key=bytes(wrapped))
+    client = Client()
+    password_step(client, bob)
+    refused = client.post("/login/", {"code": code_at(key, time.time())})
+    assert refused.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert client.post("/login/", {"code": codes[0]}).status_code == 302
