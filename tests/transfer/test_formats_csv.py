@@ -156,3 +156,15 @@ def test_a_generic_csv_is_not_taken_for_a_keepassxc_export() -> None:
 def test_a_formula_in_a_keepassxc_title_is_refused() -> None:
     with pytest.raises(ImportRefused, match="formula"):
         keepassxc(keepassxc_csv([{"Group": "Root", "Title": "=WEBSERVICE(1)"}]))
+
+
+def test_multi_line_notes_in_a_quoted_cell() -> None:
+    notes = f"Shared.\r\nRecovery codes:\r\n{corpus_text('github-file')}"
+    (account,) = generic(csv_file(["name", "notes"], [["GitHub", notes]]))
+    assert account.codes[0].codes == corpus_codes("github-file")
+    assert account.notes == "Shared."
+
+
+def test_a_line_separator_character_in_a_cell_does_not_split_the_row() -> None:
+    (account,) = generic("name,notes\r\nA,one\u2028two\r\n".encode())
+    assert account.notes == "one\u2028two"

@@ -13,6 +13,7 @@ checked: they are never shown in a spreadsheet by Sparekey, and refusing them wo
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable, Iterator
 
@@ -63,7 +64,8 @@ def header_row(text: str) -> list[str]:
 def _rows(text: str) -> Iterator[list[str]]:
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
-    return csv.reader(text.splitlines(keepends=True), delimiter=delimiter, strict=True)
+    # newline="" lets the csv module see line breaks inside quoted cells (multi-line notes).
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
 
 
 def _generic_roles(header: list[str]) -> list[str]:
@@ -120,8 +122,8 @@ def _read(data: bytes, roles_of: Callable[[list[str]], list[str]]) -> list[Found
 
 def _limited(rows: Iterator[list[str]]) -> Iterator[list[str]]:
     for count, row in enumerate(rows):
-        # The header and a few blank lines beyond the item limit, so the limit's own message
-        # is the one the user sees.
+        # Stop reading a file with far too many rows early; the margin leaves room for the
+        # header and blank rows, which are not items.
         if count > MAX_ITEMS + 100:
             refuse_too_many_items(count)
         yield row
