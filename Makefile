@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export SPAREKEY_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test lint clean
+.PHONY: run test lint bench clean
 
 $(BIN)/sparekey: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy sparekey
+
+# The benchmark (bench/): QUICK=1 for smaller data and shorter runs (under 3 minutes).
+# Needs wrk (`apt-get install -y wrk`) and PostgreSQL at SPAREKEY_BENCH_POSTGRES
+# (default postgres://postgres@127.0.0.1:5432/postgres); prints a table, passes or fails nothing.
+bench: $(VENV)/.dev
+	QUICK=$(QUICK) $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
