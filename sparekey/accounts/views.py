@@ -24,6 +24,8 @@ from .permissions import Action, account_view, role_of
 # Cards per dashboard page, and accounts named in the "running out" warning before "and more".
 ACCOUNTS_PER_PAGE = 50
 RUNNING_LOW_NAMED = 10
+# Rows of an account's Users tab per page.
+PEOPLE_PER_PAGE = 50
 
 
 @require_GET
@@ -57,13 +59,16 @@ def account_page_context(request: HttpRequest, account: Account, **extra: Any) -
     role = role_of(request.user, account)
     tab = "users" if request.GET.get("tab") == "users" else "settings"
     is_owner = role == AccountRole.OWNER
-    access = services.members_of(account)
+    # Everyone's rows are built (three queries, sorted by role), then a page of them is shown.
+    people = Paginator(services.members_of(account), PEOPLE_PER_PAGE)
+    access = people.get_page(request.GET.get("people"))
     context: dict[str, Any] = {
         "account": account,
         "role": role,
         "is_owner": is_owner,
         "tab": tab,
-        "access": access,
+        "access": list(access),
+        "people_page": access,
         "team_grants": [g for g in account.grants.select_related("team") if g.team_id],
         "share_form": ShareForm(sharing.candidates()) if is_owner else None,
         "summary": backup_codes.summary(account),

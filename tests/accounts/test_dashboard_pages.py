@@ -74,3 +74,24 @@ def test_the_running_out_warning_names_a_few_accounts_and_says_there_are_more(
     warning = page.split('<div class="warning" role="note">')[1].split("</div>")[0]
     assert warning.count("(1 left)") == RUNNING_LOW_NAMED
     assert ", and more." in warning
+
+
+def test_the_users_tab_shows_a_page_of_people_and_links_to_the_next(
+    account: Account, alice: Member, login: Callable[[Member], Client]
+) -> None:
+    from sparekey.accounts.views import PEOPLE_PER_PAGE
+
+    people = Member.objects.bulk_create(
+        Member(email=f"p{n:03}@example.com", password="!", role="user")
+        for n in range(PEOPLE_PER_PAGE)
+    )
+    Grant.objects.bulk_create(
+        Grant(account=account, member=m, role=AccountRole.COLLABORATOR) for m in people
+    )
+    client = login(alice)
+    total = PEOPLE_PER_PAGE + 3  # alice, bob, carol and the new ones; dave has no grant
+    first = client.get(account.get_absolute_url(), {"tab": "users"}).content.decode()
+    assert f"People 1 to {PEOPLE_PER_PAGE} of {total}" in first
+    assert "alice@example.com" in first  # Owners first
+    second = client.get(account.get_absolute_url(), {"tab": "users", "people": 2}).content
+    assert f"People {PEOPLE_PER_PAGE + 1} to {total} of {total}".encode() in second
