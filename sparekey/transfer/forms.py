@@ -31,7 +31,7 @@ class MultipleFileField(forms.FileField):
 
 
 class ImportForm(forms.Form):
-    files = MultipleFileField(
+    file = MultipleFileField(
         label="File",
         help_text=(
             "An export of Bitwarden (unencrypted JSON), 1Password (.1pux), KeePass (.kdbx), "
@@ -67,8 +67,8 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.too_large = too_large
 
-    def clean_files(self) -> list[UploadedFile]:
-        files: list[UploadedFile] = self.cleaned_data["files"]
+    def clean_file(self) -> list[UploadedFile]:
+        files: list[UploadedFile] = self.cleaned_data["file"]
         # The upload handler stopped storing at the limit; this is the check for any other way in.
         if sum(f.size or 0 for f in files) > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(TOO_LARGE)
@@ -78,8 +78,8 @@ class ImportForm(forms.Form):
         super().full_clean()
         if self.too_large:
             # The handler dropped the file, so "required" would be the error: say why instead.
-            self.errors["files"] = self.error_class([TOO_LARGE])
-            self.cleaned_data.pop("files", None)
+            self.errors["file"] = self.error_class([TOO_LARGE])
+            self.cleaned_data.pop("file", None)
 
 
 class ConfirmImportForm(forms.Form):

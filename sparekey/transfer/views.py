@@ -50,7 +50,7 @@ def _preview(request: HttpRequest, handler: LimitedMemoryUploadHandler) -> HttpR
     if not form.is_valid():
         status = 413 if handler.too_large else 400
         return render(request, "transfer/import.html", {"form": form}, status=status)
-    uploads = form.cleaned_data["files"]
+    uploads = form.cleaned_data["file"]
     try:
         files = [(upload.name or "", upload.read()) for upload in uploads]
     finally:
@@ -60,7 +60,7 @@ def _preview(request: HttpRequest, handler: LimitedMemoryUploadHandler) -> HttpR
         format = form.cleaned_data["format"] or detect_format(*files[0])
         found = read_import(files, format=format, password=form.cleaned_data["password"] or None)
     except ImportRefused as refused:
-        form.add_error("files", refused.reason)
+        form.add_error("file", refused.reason)
         return render(request, "transfer/import.html", {"form": form}, status=400)
     finally:
         del files

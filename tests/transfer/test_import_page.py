@@ -77,7 +77,7 @@ def test_preview_then_confirm_imports_the_accounts(
     client = login(alice)
     assert client.get(URL).status_code == 200
     before = row_counts()
-    response = client.post(URL, {"files": bitwarden_upload(), "format": "", "on_conflict": "skip"})
+    response = client.post(URL, {"file": bitwarden_upload(), "format": "", "on_conflict": "skip"})
     assert response.status_code == 200, response.content
     assert b"Page Import Social" in response.content
     assert b"5 backup codes found (1 marked used)" in response.content
@@ -101,7 +101,7 @@ def test_preview_then_confirm_imports_the_accounts(
 
 def test_a_preview_imports_once(alice: Member, login: Callable[..., Client]) -> None:
     client = login(alice)
-    response = client.post(URL, {"files": bitwarden_upload(), "on_conflict": "skip"})
+    response = client.post(URL, {"file": bitwarden_upload(), "on_conflict": "skip"})
     token = preview_token(response.content)
     assert client.post(CONFIRM, {"preview": token}).status_code == 200
     before = row_counts()
@@ -114,7 +114,7 @@ def test_a_preview_opens_only_in_its_own_session(
     alice: Member, bob: Member, login: Callable[..., Client]
 ) -> None:
     client, other = login(alice), login(bob)
-    response = client.post(URL, {"files": bitwarden_upload(), "on_conflict": "skip"})
+    response = client.post(URL, {"file": bitwarden_upload(), "on_conflict": "skip"})
     token = preview_token(response.content)
     before = row_counts()
     stolen = other.post(CONFIRM, {"preview": token}, follow=True)
@@ -129,7 +129,7 @@ def test_importing_the_same_file_twice_creates_nothing_the_second_time(
 ) -> None:
     client = login(alice)
     for _ in range(2):
-        response = client.post(URL, {"files": bitwarden_upload(), "on_conflict": "skip"})
+        response = client.post(URL, {"file": bitwarden_upload(), "on_conflict": "skip"})
         last = client.post(CONFIRM, {"preview": preview_token(response.content)})
     assert b"0 accounts created" in last.content
     assert b"exists already" in last.content
@@ -140,7 +140,7 @@ def test_the_upload_needs_a_csrf_token(alice: Member) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(alice)
     before = row_counts()
-    response = client.post(URL, {"files": bitwarden_upload(), "on_conflict": "skip"})
+    response = client.post(URL, {"file": bitwarden_upload(), "on_conflict": "skip"})
     assert response.status_code == 403
     assert row_counts() == before
 
@@ -151,7 +151,7 @@ def test_login_only_members_cannot_import(db: None, login: Callable[..., Client]
     assert b"/accounts/import/" not in client.get("/").content
     assert client.get(URL).status_code == 404
     before = row_counts()
-    response = client.post(URL, {"files": bitwarden_upload(), "on_conflict": "skip"})
+    response = client.post(URL, {"file": bitwarden_upload(), "on_conflict": "skip"})
     assert response.status_code == 404
     assert row_counts() == before
 
@@ -169,7 +169,7 @@ def test_a_100_mb_upload_is_refused_before_it_is_read(
     alice: Member, login: Callable[..., Client], private_tmp: Path
 ) -> None:
     huge = SimpleUploadedFile("export.json", b"{" + b" " * (100 * 1024 * 1024) + b"}")
-    content = refused(login(alice), {"files": huge, "on_conflict": "skip"}, 413)
+    content = refused(login(alice), {"file": huge, "on_conflict": "skip"}, 413)
     assert b"larger than 10 MiB" in content
     assert list(private_tmp.iterdir()) == []
 
@@ -179,7 +179,7 @@ def test_a_file_just_over_the_limit_is_refused_and_nothing_is_kept(
 ) -> None:
     """Small enough to be read, so the upload handler stops storing it at the limit."""
     big = SimpleUploadedFile("export.json", b"[" + b" " * MAX_UPLOAD_BYTES + b"]")
-    content = refused(login(alice), {"files": big, "on_conflict": "skip"}, 413)
+    content = refused(login(alice), {"file": big, "on_conflict": "skip"}, 413)
     assert b"larger than 10 MiB" in content
     assert list(private_tmp.iterdir()) == []
 
@@ -189,7 +189,7 @@ def test_a_truncated_zip_is_refused(
 ) -> None:
     whole = onepux_file({"Private": [onepassword_item("Mail")]})
     upload = SimpleUploadedFile("export.1pux", whole[: len(whole) // 2])
-    content = refused(login(alice), {"files": upload, "format": "1password", "on_conflict": "skip"})
+    content = refused(login(alice), {"file": upload, "format": "1password", "on_conflict": "skip"})
     assert b"truncated or damaged" in content
     assert list(private_tmp.iterdir()) == []
 
@@ -198,7 +198,7 @@ def test_malformed_json_is_refused(
     alice: Member, login: Callable[..., Client], private_tmp: Path
 ) -> None:
     upload = SimpleUploadedFile("export.json", b'{"encrypted": false, "items": [{"name": ')
-    content = refused(login(alice), {"files": upload, "format": "bitwarden", "on_conflict": "skip"})
+    content = refused(login(alice), {"file": upload, "format": "bitwarden", "on_conflict": "skip"})
     assert b"not valid JSON" in content
     assert list(private_tmp.iterdir()) == []
 
@@ -209,7 +209,7 @@ def test_a_wrong_keepass_password_is_refused(
     upload = SimpleUploadedFile(
         "vault.kdbx", kdbx_file([{"title": "Mail", "password": "kp-secret"}], password="right")
     )
-    data = {"files": upload, "format": "keepass", "password": "wrong", "on_conflict": "skip"}
+    data = {"file": upload, "format": "keepass", "password": "wrong", "on_conflict": "skip"}
     content = refused(login(alice), data)
     assert b"Wrong master password" in content
     assert b"wrong" not in content.lower().replace(b"wrong master password", b"")
@@ -227,7 +227,7 @@ def test_a_keepass_file_opens_with_its_password(
         ),
     )
     client = login(alice)
-    data = {"files": upload, "format": "", "password": "right", "on_conflict": "skip"}
+    data = {"file": upload, "format": "", "password": "right", "on_conflict": "skip"}
     response = client.post(URL, data)
     assert response.status_code == 200, response.content
     client.post(CONFIRM, {"preview": preview_token(response.content)})
@@ -244,7 +244,7 @@ def test_several_text_files_are_one_account_each(
         SimpleUploadedFile("Text Bank.txt", "\n".join(UNUSED[:2] + USED).encode()),
     ]
     client = login(alice)
-    response = client.post(URL, {"files": files, "format": "text", "on_conflict": "skip"})
+    response = client.post(URL, {"file": files, "format": "text", "on_conflict": "skip"})
     assert response.status_code == 200, response.content
     client.post(CONFIRM, {"preview": preview_token(response.content)})
     mail = Account.objects.get(name="Text Mail")
