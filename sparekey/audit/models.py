@@ -63,20 +63,32 @@ class Action(models.TextChoices):
     TOTP_SHOWN = "totp_shown", "Was shown an account's MFA code"
     TOTP_QR_VIEWED = "totp_qr_viewed", "Viewed an account's MFA Secret Key"
     MFA_CHANGED = "mfa_changed", "Changed an account's MFA settings"
+    CHAIN_OPENED = "chain_opened", "Started the audit chain of an account"
     ACCOUNT_IMPORTED = "account_imported", "Imported an account"
     IMPORT_DONE = "import_done", "Imported a file of accounts"
     ACCOUNTS_EXPORTED = "accounts_exported", "Exported accounts"
 
 
 class AuditEvent(models.Model):
-    """One append-only link of the audit chain. Never holds a secret.
+    """One append-only link of an audit chain. Never holds a secret.
+
+    Every account has a chain of its own, and events of no account (logins, members, keys) are
+    on the workspace chain: appends to different accounts never wait for each other (see
+    docs/audit-chain.md). ``chain`` names the chain (the account's UUID, or "" for the
+    workspace), ``chain_seq`` is the event's place in it (1, 2, 3, ... without gaps), and
+    ``seq`` orders all events of the workspace (the Activity page's order; it may skip numbers).
 
     ``mac`` is HMAC-SHA256, under the audit key (stored wrapped by the master key), over this
-    event's content and the previous event's ``mac``: editing, inserting, deleting or reordering
-    events breaks the chain for anyone who lacks the master key.
+    event's content, its chain, both its numbers and the ``mac`` of the event before it in its
+    chain: editing, inserting, deleting, reordering or moving events between chains breaks a
+    chain for anyone who lacks the master key. Events recorded before the chains were split
+    (``mac_version`` 1) are the start of the workspace chain, as they were (migration 0007).
     """
 
     seq = models.BigIntegerField(unique=True)
+    chain = models.CharField(max_length=36, blank=True, default="")
+    chain_seq = models.BigIntegerField()
+    mac_version = models.PositiveSmallIntegerField(default=2)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # No ``choices`` on the column: a new audit action is a code change, not a migration.
     action = models.CharField(max_length=40)
@@ -101,6 +113,10 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ("seq",)
         indexes: ClassVar[list[Any]] = [models.Index(fields=["account", "seq"])]
+        constraints: ClassVar[list[Any]] = [
+            # Also the index that `audit verify` reads one chain by.
+            models.UniqueConstraint(fields=["chain", "chain_seq"], name="audit_event_chain_place")
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.actor_email or 'system'} {self.action}"
@@ -115,13 +131,21 @@ class AuditEvent(models.Model):
 
 
 class ChainHead(models.Model):
-    """The single row every append locks, so that appends from many processes form one chain.
+    """The last event of one chain: the row an append to that chain locks, and only that chain.
 
-    ``head_mac`` authenticates (seq, mac): cutting events off the end of the chain and moving the
-    head back needs the key, unless an older copy of this row was kept (anchor the head outside
-    the database, e.g. by printing `sparekey audit verify`'s result, to catch that too).
+    Appends to one account queue on its row (their events must follow one another); appends to
+    different accounts take different rows and go on at once. The workspace chain's row is
+    pk 1 (``chain`` ""). ``seq`` here is the head's place in its chain (``chain_seq``), not the
+    workspace-wide ``AuditEvent.seq``.
+
+    ``head_mac`` authenticates (chain, seq, mac): cutting events off the end of a chain and
+    moving its head back needs the key, unless an older copy of this row was kept (anchor the
+    head outside the database, e.g. by printing `sparekey audit verify`'s result, to catch that
+    too). A chain deleted whole, events and head, is caught by the workspace chain's
+    "chain_opened" event that started it.
     """
 
+    chain = models.CharField(max_length=36, unique=True, default="")
     seq = models.BigIntegerField(default=0)
     mac = models.CharField(max_length=64, default="0" * 64)
     key_id = models.CharField(max_length=8, blank=True)

@@ -32,7 +32,9 @@ def mac_key_opens(key_id: str) -> bool:
 def current_mac_key_id(head_key_id: str) -> str:
     """The key that authenticates the next event: the chain head's, made on first use.
 
-    Called with the chain head locked, so two processes never make two keys at once.
+    Called with a chain's head locked. The first key is made by the workspace's very first
+    event, which always holds the workspace chain's head (an account's first event starts its
+    chain there), so two processes never make two keys at once.
     """
     if head_key_id in _opened:
         return head_key_id

@@ -1,9 +1,12 @@
-"""Eight processes append to the audit chain at once: one unbroken chain, no event lost.
+"""Eight processes append to the audit chains at once: unbroken chains, no event lost.
 
 Real processes (tests/audit/appender.py) with the test's data directory, and so its master key,
-on the test's database. On PostgreSQL the appends queue on SELECT ... FOR UPDATE of the head row;
-on SQLite on the write lock that IMMEDIATE transactions take. The same ``record`` with that lock
-taken away runs as a negative control: the checks must catch it.
+on the test's database. They append to the workspace chain, all to one shared account, and each
+to an account of its own (four accounts for eight processes, so pairs share those too), and
+every account's chain is started during the run, by several processes at once for the shared
+one. On PostgreSQL appends to one chain queue on SELECT ... FOR UPDATE of its head row; on
+SQLite all queue on the write lock that IMMEDIATE transactions take. The same ``record`` with
+that lock taken away runs as a negative control: the checks must catch it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from sparekey.audit.models import AuditEvent
+from sparekey.accounts.models import Account
+from sparekey.audit.models import Action, AuditEvent
 from sparekey.audit.verify import verify_chain
 from sparekey.keys import keyring
 
@@ -33,11 +37,20 @@ def appends_per_process() -> int:
     return 1_000 if connection.vendor == "postgresql" else 250
 
 
-def run_appenders(count: int, *, unlocked: bool = False) -> int:
+def make_accounts(count: int) -> list[int]:
+    return [
+        Account.objects.create(name=f"Brand {n}", app="Mail", key_id="", wrapped_data_key=b"").pk
+        for n in range(count)
+    ]
+
+
+def run_appenders(count: int, *, unlocked: bool = False, accounts: list[int] | None = None) -> int:
     """Start the processes, let them all go at once; return how many appends were refused."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SPAREKEY_DATA_DIR": str(settings.DATA_DIR)}
     command = [sys.executable, "-m", "tests.audit.appender", str(connection.settings_dict["NAME"])]
     variant = ["--unlocked"] if unlocked else []
+    if accounts:
+        variant += ["--accounts", ",".join(map(str, accounts))]
     processes = [
         subprocess.Popen(
             [*command, str(process), str(count), *variant],
@@ -71,13 +84,24 @@ def run_appenders(count: int, *, unlocked: bool = False) -> int:
 def chain_problems(count: int) -> list[str]:
     """What is wrong with the chain that PROCESSES x ``count`` appends should have left."""
     problems = []
-    expected = PROCESSES * count
-    seqs = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))
-    if seqs != list(range(1, expected + 1)):
-        problems.append(f"{len(seqs)} events, not seq 1..{expected}")
+    appends = AuditEvent.objects.exclude(action=Action.CHAIN_OPENED)
+    if appends.count() != PROCESSES * count:
+        problems.append(f"{appends.count()} events, not {PROCESSES * count}")
+    seqs = list(AuditEvent.objects.values_list("seq", flat=True))
+    if len(seqs) != len(set(seqs)):
+        problems.append("two events have the same seq")
+    for name in set(AuditEvent.objects.values_list("chain", flat=True)):
+        places = list(
+            AuditEvent.objects.filter(chain=name)
+            .order_by("seq")
+            .values_list("chain_seq", flat=True)
+        )
+        if places != list(range(1, len(places) + 1)):
+            problems.append(f"chain {name!r} is not numbered 1..{len(places)} in seq order")
+        if name and AuditEvent.objects.filter(detail__chain=name).count() != 1:
+            problems.append(f"chain {name!r} was not started exactly once")
     appended = Counter(
-        (detail["process"], detail["n"])
-        for detail in AuditEvent.objects.values_list("detail", flat=True)
+        (detail["process"], detail["n"]) for detail in appends.values_list("detail", flat=True)
     )
     if set(appended) != {(p, n) for p in range(PROCESSES) for n in range(count)}:
         problems.append("some process's appends are missing")
@@ -92,7 +116,10 @@ def chain_problems(count: int) -> list[str]:
 def turns_taken() -> int:
     """How often the chain passes from one process's event to another's."""
     processes = [
-        d["process"] for d in AuditEvent.objects.order_by("seq").values_list("detail", flat=True)
+        d["process"]
+        for d in AuditEvent.objects.exclude(action=Action.CHAIN_OPENED)
+        .order_by("seq")
+        .values_list("detail", flat=True)
     ]
     return sum(1 for before, after in itertools.pairwise(processes) if before != after)
 
@@ -106,6 +133,19 @@ def test_eight_processes_appending_at_once_leave_one_unbroken_chain() -> None:
     assert verify_chain().events == PROCESSES * count
     # One after another would pass the chain between processes PROCESSES - 1 times; any more
     # proves the appends overlapped (how much more depends on the machine's load).
+    assert turns_taken() > PROCESSES - 1, "the processes did not append at the same time"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_processes_appending_to_shared_and_own_accounts_leave_unbroken_chains() -> None:
+    keyring()
+    count = appends_per_process()
+    accounts = make_accounts(1 + PROCESSES // 2)
+    assert run_appenders(count, accounts=accounts) == 0
+    assert chain_problems(count) == []
+    report = verify_chain()
+    assert report.chains == 1 + len(accounts)
+    assert report.events == PROCESSES * count + len(accounts)  # + one chain_opened each
     assert turns_taken() > PROCESSES - 1, "the processes did not append at the same time"
 
 
