@@ -22,7 +22,7 @@ def _visible_teams(request: HttpRequest) -> QuerySet[Team]:
     found = Team.objects.all()
     if not teams.may_manage_teams(request.user):
         admin_of = TeamMembership.objects.filter(
-            team=OuterRef("pk"), member=request.user, role=TeamRole.ADMIN
+            team=OuterRef("pk"), member=request.user.pk, role=TeamRole.ADMIN
         )
         found = found.filter(Exists(admin_of))
     # The size as a subquery, so that a page of teams counts the members of that page only.
