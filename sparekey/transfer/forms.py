@@ -33,6 +33,9 @@ class MultipleFileField(forms.FileField):
 class ImportForm(forms.Form):
     file = MultipleFileField(
         label="File",
+        widget=MultipleFileInput(
+            attrs={"data-max-bytes": str(MAX_UPLOAD_BYTES), "data-too-large": TOO_LARGE}
+        ),
         help_text=(
             "An export of Bitwarden (unencrypted JSON), 1Password (.1pux), KeePass (.kdbx), "
             "KeePassXC (CSV), Psono (JSON), a CSV file, or text files of codes (one file per "

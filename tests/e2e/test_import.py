@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import PASSWORD, Server, server_env, sparekey
+from tests.e2e.conftest import PASSWORD, LoggedIn, Server, server_env, sparekey
 from tests.e2e.test_single_use import use_next_code
 from tests.transfer.fixtures import bitwarden_json, bitwarden_login
 
@@ -81,3 +81,14 @@ def test_a_member_imports_a_bitwarden_export_and_uses_a_code(
         expect(page.get_by_role("dialog", name="Your backup code")).to_contain_text("3 of 4 unused")
     finally:
         context.close()
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_uploaded(logged_in: LoggedIn) -> None:
+    page = logged_in("alice")
+    page.get_by_role("link", name="Import", exact=True).click()
+    big = {"name": "big.json", "mimeType": "application/json", "buffer": b" " * (11 * 1024 * 1024)}
+    page.get_by_label("File").set_input_files(big)
+    page.get_by_role("button", name="Preview import").click()
+    expect(page.get_by_role("heading", name="Import accounts")).to_be_visible()
+    message = page.get_by_label("File").evaluate("input => input.validationMessage")
+    assert "larger than 10 MiB" in message

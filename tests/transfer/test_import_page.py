@@ -22,9 +22,11 @@ from tests.conftest import make_member
 from tests.transfer.fixtures import (
     bitwarden_json,
     bitwarden_sparekey_item,
+    csv_file,
     kdbx_file,
     onepassword_item,
     onepux_file,
+    zip_bomb,
 )
 from tests.transfer.test_import_service import row_counts
 
@@ -250,3 +252,33 @@ def test_several_text_files_are_one_account_each(
     mail = Account.objects.get(name="Text Mail")
     assert len(backup_codes.reveal_codes(alice, mail)) == 4
     assert Account.objects.filter(name="Text Bank").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "format", "reason"),
+    [
+        ("bomb.1pux", lambda: zip_bomb(), "1password", b"unpack to more than 50 MiB"),
+        ("deep.json", lambda: b"[" * 10_000 + b"]" * 10_000, "bitwarden", b"nested more than"),
+        (
+            "sheet.csv",
+            lambda: csv_file(["name", "app", "notes"], [["Mail", "=HYPERLINK(1)", "x"]]),
+            "csv",
+            b"formula",
+        ),
+    ],
+)
+def test_hostile_files_are_refused_with_their_reason(
+    alice: Member,
+    login: Callable[..., Client],
+    private_tmp: Path,
+    name: str,
+    make: Callable[[], bytes],
+    format: str,
+    reason: bytes,
+) -> None:
+    upload = SimpleUploadedFile(name, make())
+    client = login(alice)
+    content = refused(client, {"file": upload, "format": format, "on_conflict": "skip"})
+    assert reason in content
+    assert b"HYPERLINK" not in content
+    assert list(private_tmp.iterdir()) == []
