@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from django.db import connections
 from django.test import Client
+from django.utils import timezone
 
 from sparekey.accounts.models import Account
 from sparekey.audit.models import Action, AuditEvent
 from sparekey.mfa.totp import code_at
 from sparekey.workspace import two_step, two_step_login
-from sparekey.workspace.models import LoginTotp, Member
+from sparekey.workspace.models import LoginRecoveryCode, LoginTotp, Member
 from tests.conftest import PASSWORD
 
 from .test_two_step_enrol import enrol, log_in_with_code, password_step, wrong_code
@@ -153,6 +154,26 @@ def test_two_logins_racing_for_one_recovery_code_exactly_one_wins(bob: Member) -
         assert all(isinstance(r, bool) for r in results), results
         assert results.count(True) == 1, results
     assert two_step.recovery_codes_left(bob) == 5
+
+
+def unguarded_use(member: Member, code: str) -> bool:
+    """The bug the real use avoids: read that the code is unused, then mark it, unguarded."""
+    row = LoginRecoveryCode.objects.filter(
+        member=member, code_hash=two_step._recovery_hash(member, code), used_at__isnull=True
+    ).first()
+    if row is None:
+        return False
+    time.sleep(0.01)  # widen the window between the read and the write
+    LoginRecoveryCode.objects.filter(pk=row.pk).update(used_at=timezone.now())
+    return True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_race_test_catches_an_unguarded_use(bob: Member) -> None:
+    """A negative control: the racing test above must be able to fail."""
+    _, codes = enrol(bob)
+    winners = [race(lambda code=code: unguarded_use(bob, code)).count(True) for code in codes[:5]]
+    assert max(winners) > 1, winners
 
 
 @pytest.mark.django_db(transaction=True)
