@@ -11,7 +11,9 @@ would come out with a fresh, valid MAC. Kept as they are, `sparekey audit verify
 with the old rule, as a verified prefix of the workspace chain, and new events continue it.
 
 On PostgreSQL the workspace-wide ``seq`` of new events is drawn from the ``id`` column's
-sequence (see ``sparekey.audit.chain``), so it is moved past every ``seq`` used so far.
+sequence (see ``sparekey.audit.chain``), so it is moved past every ``seq`` used so far. The head
+table's own id sequence is moved past pk 1 too: the single head was always written as pk 1
+explicitly, so that sequence never moved, and the first account's head would take id 1 again.
 """
 
 from django.db import migrations, models
@@ -22,11 +24,16 @@ def keep_the_old_chain_as_the_workspace_prefix(apps, schema_editor):  # type: ig
     AuditEvent = apps.get_model("audit", "AuditEvent")
     AuditEvent.objects.update(chain="", chain_seq=F("seq"), mac_version=1)
     if schema_editor.connection.vendor == "postgresql":
-        table = AuditEvent._meta.db_table
+        events = AuditEvent._meta.db_table
+        heads = apps.get_model("audit", "ChainHead")._meta.db_table
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                f"GREATEST((SELECT MAX(id) FROM {table}), (SELECT MAX(seq) FROM {table}), 1))"
+                f"SELECT setval(pg_get_serial_sequence('{events}', 'id'), "  # noqa: S608
+                f"GREATEST((SELECT MAX(id) FROM {events}), (SELECT MAX(seq) FROM {events}), 1))"
+            )
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{heads}', 'id'), "  # noqa: S608
+                f"GREATEST((SELECT MAX(id) FROM {heads}), 1))"
             )
 
 
