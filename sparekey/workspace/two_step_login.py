@@ -96,7 +96,8 @@ def second_step(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
         count_login_failure(request, limiters, member.email, address)
         limiters.email.check(member.email)
         limiters.address.check(address)
-        form.add_error("code", LoginCodeForm.WRONG_CODE)
+        if not form.errors:
+            form.add_error("code", LoginCodeForm.WRONG_CODE)
         return _page(request, form)
     except throttle.RateLimited as limited:
         # Locked: the half-way state goes, so the password must be given again after the wait.
