@@ -58,6 +58,14 @@ _TOTP_URI = re.compile(r"(?:otpauth|steam)://\S+", re.IGNORECASE)
 
 _QUOTED_CODE = re.compile('(?:the code )?"[^"\n]*\u2026"')
 _LINE = re.compile(r"^Line (\d+):")
+# Printable ASCII that is neither a letter, a digit, a gap or list separator, a bullet ("*",
+# "-") nor part of a numbering label ("1.", "(1)", "#1", "1:").
+_NO_CODE_CHARACTER = re.compile(
+    r"[!\"$%&'+/<=>?@\[\\\]^_`{}~]"
+    # Label punctuation anywhere but in a label: "1." "1)" "1:" "(1)" "#1".
+    r"|(?<![0-9])[.:)]|\((?![0-9])|#(?![0-9])"
+)
+_TINY_WORD = re.compile(r"(?:^|[ \t,;|])[A-Za-z0-9]{1,2}(?=$|[ \t,;|])")
 
 _BLANK, _CODE, _REFUSED, _PROSE = "blank", "code", "refused", "prose"
 
@@ -85,6 +93,8 @@ class Item:
 
 
 def find_account(item: Item) -> FoundAccount:
+    """The account in ``item``: its code set found in the fields or notes, its TOTP secret,
+    and every other piece of text kept in its notes."""
     account = FoundAccount(
         name=item.name.strip() or "(no name)",
         app=item.app.strip(),
@@ -237,12 +247,27 @@ def _where(codes: FoundCodes) -> str:
     return "the notes" if codes.source == "notes" else codes.source
 
 
-def _classify(line: str) -> str:
-    if not line.strip():
-        return _BLANK
-    if len(line) > MAX_PASTE_BYTES:
-        return _PROSE
-    parsed = _parse(line)
+def _surely_prose(line: str) -> bool:
+    """A fast pass before the parser, for long notes: True only for lines the parser would read
+    as prose. An ASCII character that no code layout uses, or a one- or two-character word,
+    makes a line prose (every word of a code line is a code, a group, a label or a bullet).
+    Other lines, and every line with non-ASCII text, go to the parser."""
+    return bool(_NO_CODE_CHARACTER.search(line) or _TINY_WORD.search(line))
+
+
+_Parsed = tuple[list[str], list[str]] | str | None
+
+
+def _parse_line(line: str) -> _Parsed:
+    """The parser's reading of one line, or None for a blank line or one that is surely prose."""
+    if not line.strip() or len(line) > MAX_PASTE_BYTES or _surely_prose(line):
+        return None
+    return _parse(line)
+
+
+def _kind(line: str, parsed: _Parsed) -> str:
+    if parsed is None:
+        return _BLANK if not line.strip() else _PROSE
     if isinstance(parsed, str):
         return _REFUSED
     return _CODE if parsed[0] else _PROSE
@@ -251,19 +276,37 @@ def _classify(line: str) -> str:
 def _support_letters_only_codes(lines: list[str], kinds: list[str]) -> None:
     """Mark the lines of letters-only codes ("phwf-gbku") as code lines.
 
-    Alone, such a line is prose to the parser; beside codes of the same shape that hold a digit
-    it is a code, as in a paste. So each short prose line is parsed again together with the
-    note's code lines, and counts as a code line when it adds codes.
+    Alone, such a line is prose to the parser; beside a code of the same shape that holds a
+    digit it is a code, as in a paste. So each short prose line without digits is parsed again
+    with one such code of each shape found in the note, and counts as a code line when it adds
+    codes.
     """
     code_text = "\n".join(line for line, kind in zip(lines, kinds, strict=True) if kind == _CODE)
-    base = _parse(code_text) if code_text else "no codes"
-    if isinstance(base, str):
+    parsed = _parse(code_text) if code_text else "no codes"
+    if isinstance(parsed, str):
         return
+    proof: dict[str, str] = {}
+    for code in parsed[0]:
+        if any(char.isdigit() for char in code):
+            proof.setdefault(_shape(code), code)
+    if not proof:
+        return
+    proof_text = "\n".join(proof.values())
     for index, (line, kind) in enumerate(zip(lines, kinds, strict=True)):
-        if kind == _PROSE and len(line) <= 200:
-            with_line = _parse(f"{code_text}\n{line}")
-            if not isinstance(with_line, str) and len(with_line[0]) > len(base[0]):
+        if (
+            kind == _PROSE
+            and len(line) <= 200
+            and not any(char.isdigit() for char in line)
+            and not _surely_prose(line)
+        ):
+            with_line = _parse(f"{proof_text}\n{line}")
+            if not isinstance(with_line, str) and len(with_line[0]) > len(proof):
                 kinds[index] = _CODE
+
+
+def _shape(code: str) -> str:
+    """Group lengths and separators, as the parser compares codes: "ab12-cd34" -> "4-4"."""
+    return re.sub("[^ -]+", lambda match: str(len(match.group())), code)
 
 
 def _runs(kinds: list[str]) -> list[tuple[int, int]]:
@@ -295,7 +338,9 @@ def _double_spaced(kinds: list[str]) -> bool:
     return all(kind == _BLANK for kind in kinds[1::2])
 
 
-def _lines_of_codes(lines: list[str], start: int, end: int, codes: list[str]) -> list[int]:
+def _lines_of_codes(
+    lines: list[str], alone: list[_Parsed], start: int, end: int, codes: list[str]
+) -> list[int]:
     """The lines of a run whose every word went into ``codes``; the others stay in the notes.
 
     A line of codes holds nothing else (the parser reads a line with any other word as prose),
@@ -305,11 +350,11 @@ def _lines_of_codes(lines: list[str], start: int, end: int, codes: list[str]) ->
     found = set(codes)
     taken = []
     for index in range(start, end):
-        alone = _parse(lines[index])
-        if isinstance(alone, str):
+        own = alone[index]
+        if isinstance(own, str):
             continue
-        if alone[0]:
-            if set(alone[0]) <= found:
+        if own is not None and own[0]:
+            if set(own[0]) <= found:
                 taken.append(index)
             continue
         without = _parse("\n".join(lines[start:index] + lines[index + 1 : end]))
@@ -353,7 +398,15 @@ def _take_from_notes(account: FoundAccount, notes: str, *, named_as_codes: bool)
                 taken.add(index)
                 break
 
-    kinds = [_BLANK if index in taken else _classify(line) for index, line in enumerate(lines)]
+    alone = [None if index in taken else _parse_line(line) for index, line in enumerate(lines)]
+    kinds = [
+        _BLANK if index in taken else _kind(line, parsed)
+        for index, (line, parsed) in enumerate(zip(lines, alone, strict=True))
+    ]
+    if not any(kind in (_CODE, _REFUSED) for kind in kinds):
+        if not taken:
+            return notes
+        return "\n".join(line for index, line in enumerate(lines) if index not in taken)
     _support_letters_only_codes(lines, kinds)
     written = [kind for kind in kinds if kind != _BLANK]
     mostly_codes = sum(kind in (_CODE, _REFUSED) for kind in written) * 2 > len(written)
@@ -371,13 +424,13 @@ def _take_from_notes(account: FoundAccount, notes: str, *, named_as_codes: bool)
                 continue
             if account.codes[0].source == "notes" and set(parsed[0]) <= set(account.codes[0].codes):
                 # The same list pasted twice: the copy adds nothing, so it is not kept.
-                taken.update(_lines_of_codes(lines, start, end, parsed[0]))
+                taken.update(_lines_of_codes(lines, alone, start, end, parsed[0]))
                 repeated += 1
             else:
                 extra_lists += 1
             continue
         if _take_code_list(account, text, "notes", first_line=start + 1):
-            taken.update(_lines_of_codes(lines, start, end, account.codes[0].codes))
+            taken.update(_lines_of_codes(lines, alone, start, end, account.codes[0].codes))
             # A bare heading ("Recovery codes:") would be left naming nothing.
             if heading is not None and len(normalize_name(lines[heading]).split()) <= 4:
                 taken.add(heading)

@@ -279,3 +279,22 @@ def test_finding_loses_nothing_and_invents_no_code(lines: list[str]) -> None:
         assert line in kept or any(code in line for code in codes) or line == "Recovery codes:", (
             line
         )
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    line=st.one_of(
+        st.text(alphabet="ab12-.:()#*,;| \t!?'_xyz9", max_size=30),
+        st.from_regex(r"(\(?[0-9]{1,3}[.):]?|#[0-9]) [0-9a-z]{4,5}-[0-9a-z]{4,5}", fullmatch=True),
+        st.text(max_size=30),
+    )
+)
+def test_the_fast_prose_check_never_hides_a_code(line: str) -> None:
+    from sparekey.backup_codes.parser import PasteRefused, parse_codes
+    from sparekey.transfer.finding import _surely_prose
+
+    if _surely_prose(line):
+        try:
+            assert parse_codes(line).codes == []
+        except PasteRefused:
+            pass
