@@ -484,8 +484,9 @@ def kdbx_file(
     password: str = KEEPASS_PASSWORD,
 ) -> bytes:
     """A KDBX 4 database written by pykeepass. Each entry dict: group (a "/" path, "" for the
-    root), title, username, password, url, notes, otp, and fields (a dict of custom strings,
-    protected ones given as ``{"name": ("value", True)}``)."""
+    root), title, username, password, url, notes, otp, fields (a dict of custom strings,
+    protected ones given as ``{"name": ("value", True)}``) and trashed (moved to the recycle
+    bin)."""
     from pykeepass import PyKeePass
 
     database = PyKeePass(io.BytesIO(_cheap_blank_kdbx()), password=_BLANK_PASSWORD)
@@ -510,6 +511,8 @@ def kdbx_file(
                 entry.set_custom_property(name, value[0], protect=value[1])
             else:
                 entry.set_custom_property(name, value)
+        if spec.get("trashed"):
+            database.trash_entry(entry)
     out = io.BytesIO()
     database.save(out)
     return out.getvalue()

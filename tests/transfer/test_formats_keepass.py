@@ -140,3 +140,30 @@ def test_truncated_headers_are_refused(data: bytes) -> None:
 def test_a_keepass_1_database_is_refused_with_what_to_do() -> None:
     with pytest.raises(ImportRefused, match="KeePass 1"):
         check_kdf(bytes.fromhex("03d9a29a65fb4bb5") + bytes(120))
+
+
+def test_entries_in_the_recycle_bin_are_skipped() -> None:
+    data = kdbx_file([{"title": "Kept"}, {"title": "Deleted", "trashed": True}])
+    assert [account.name for account in read(data)] == ["Kept"]
+
+
+def _kdbx3_header(rounds: int) -> bytes:
+    """A KDBX 3.1 header: signature, version, then fields with 16-bit lengths."""
+
+    def field(field_id: int, value: bytes) -> bytes:
+        return bytes([field_id]) + len(value).to_bytes(2, "little") + value
+
+    return (
+        bytes.fromhex("03d9a29a67fb4bb5")
+        + (1).to_bytes(2, "little")
+        + (3).to_bytes(2, "little")
+        + field(4, bytes(32))  # master seed
+        + field(6, rounds.to_bytes(8, "little"))  # AES-KDF transform rounds
+        + field(0, b"\r\n\r\n")
+    )
+
+
+def test_kdbx3_transform_rounds_are_checked() -> None:
+    check_kdf(_kdbx3_header(60_000))
+    with pytest.raises(ImportRefused, match="AES-KDF rounds"):
+        check_kdf(_kdbx3_header(MAX_AES_ROUNDS + 1))
