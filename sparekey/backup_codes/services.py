@@ -91,13 +91,19 @@ def preview(text: str) -> ParsedCodes:
 
 
 def save_codes(
-    actor: Any, account: Account, text: str, *, request: HttpRequest | None = None
+    actor: Any,
+    account: Account,
+    text: str,
+    *,
+    request: HttpRequest | None = None,
+    notify: bool = True,
 ) -> ParsedCodes:
     """Save the codes found in ``text`` as the account's code set.
 
     A set saved before is destroyed in the same transaction ("Replace codes"), so the account
     never has none in between. Raises PasteRefused (or NoCodesFound) and saves nothing when the
-    paste cannot be used.
+    paste cannot be used. ``notify=False`` is for an account created a moment ago by the actor
+    alone (an import): its only Owner needs no e-mail about their own codes.
     """
     _require(actor, Action.MANAGE_CODES, account)
     parsed = parse_codes(text)
@@ -120,16 +126,17 @@ def save_codes(
         action = Audit.CODES_REPLACED if old.saved else Audit.CODES_SAVED
         chain.record(action, actor=actor, account=account, request=request, detail=detail)
         verb = "replaced" if old.saved else "saved"
-        notices.tell_owners(
-            account,
-            f"Backup codes {verb} for {account.name}",
-            f"{_name(actor)} {verb} {len(rows)} backup codes for {account.name}."
-            + (
-                f" The old set had {old.unused} unused codes; they no longer work here."
-                if old.saved
-                else ""
-            ),
-        )
+        if notify:
+            notices.tell_owners(
+                account,
+                f"Backup codes {verb} for {account.name}",
+                f"{_name(actor)} {verb} {len(rows)} backup codes for {account.name}."
+                + (
+                    f" The old set had {old.unused} unused codes; they no longer work here."
+                    if old.saved
+                    else ""
+                ),
+            )
     return parsed
 
 

@@ -302,16 +302,22 @@ def _create(member: Any, prepared: Prepared, request: HttpRequest | None) -> Acc
             request=request,
         )
     if prepared.codes:
-        _save_codes(member, account, prepared, request)
+        _save_codes(member, account, prepared, request, notify=False)
     return account
 
 
 def _save_codes(
-    member: Any, account: Account, prepared: Prepared, request: HttpRequest | None
+    member: Any,
+    account: Account,
+    prepared: Prepared,
+    request: HttpRequest | None,
+    *,
+    notify: bool = True,
 ) -> None:
     """Save the codes as the account's code set (replacing one, as Replace codes does), then
     mark the ones the file says are used: an export's used codes must never be handed out."""
-    parsed = backup_codes.save_codes(member, account, "\n".join(prepared.codes), request=request)
+    text = "\n".join(prepared.codes)
+    parsed = backup_codes.save_codes(member, account, text, request=request, notify=notify)
     # By value, not position: the parser gave these codes once already, so it gives them back
     # the same, but a value match stays right even if it ever dropped or reordered one.
     used_values = {prepared.codes[i] for i in prepared.used if i < len(prepared.codes)}

@@ -170,6 +170,19 @@ def test_add_codes_replaces_an_owners_codes_and_tells_the_owners(
     assert any("bob@example.com" in mail.to for mail in mailoutbox)
 
 
+def test_new_accounts_send_their_importer_no_mail_per_account(
+    alice: Member,
+    mailoutbox: list,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    """A 500-account import must not be 500 e-mails to the one person who did it."""
+    found = [found_social(f"Imported {n}") for n in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        importing.run_import(alice, importing.plan_import(alice, found, OnConflict.SKIP))
+    assert Account.objects.filter(name__startswith="Imported ").count() == 3
+    assert not [mail for mail in mailoutbox if "Backup codes" in mail.subject]
+
+
 def test_add_codes_skips_codes_the_account_already_holds(
     alice: Member, account_with_codes: Account
 ) -> None:
