@@ -141,13 +141,12 @@ def _locked_account_head(account: Any, actor: Any) -> ChainHead:
     if (head := ChainHead.objects.select_for_update().filter(chain=chain).first()) is not None:
         return head  # started by another process while this one waited for the workspace head
     head = ChainHead.objects.create(chain=chain)
+    # Workspace bookkeeping, not an act on the account: the account is named only in the detail,
+    # so that the account's own activity (the page, the API's filter) shows what was done to it.
     opened = AuditEvent(
         action=Action.CHAIN_OPENED,
         actor=actor,
         actor_email=actor.email if actor else "",
-        # No foreign key: the account's own activity shows its events, not this bookkeeping.
-        account_uuid=account.uuid,
-        account_name=account.name,
         detail={"chain": chain},
     )
     _append(workspace, opened)

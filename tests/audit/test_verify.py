@@ -142,7 +142,8 @@ def test_each_account_chain_was_started_on_the_workspace_chain(chains: list[str]
     assert sorted(e.detail["chain"] for e in started) == sorted(chains)
     assert set(started.values_list("chain", flat=True)) == {""}
     for opened in started:
-        assert opened.account_id is None  # the account's own activity does not show it
+        # Named in the detail only: the account's own activity does not show it.
+        assert (opened.account_id, opened.account_uuid, opened.account_name) == (None, None, "")
         first = in_chain(opened.detail["chain"]).first()
         assert first is not None and opened.seq < first.seq
 
