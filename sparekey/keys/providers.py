@@ -87,11 +87,16 @@ def wrapped_data_keys() -> QuerySet[Account]:
 
 
 def needed_key_ids() -> set[str]:
-    """The master keys that wrap something in the database: data keys and audit keys."""
+    """The master keys that wrap something in the database: data keys, audit keys and the keys
+    of members' login authenticators."""
+    from sparekey.workspace.models import LoginTotp
+
     from .models import AuditKey
 
-    return set(wrapped_data_keys().values_list("key_id", flat=True).distinct()) | set(
-        AuditKey.objects.values_list("master_key_id", flat=True).distinct()
+    return (
+        set(wrapped_data_keys().values_list("key_id", flat=True).distinct())
+        | set(AuditKey.objects.values_list("master_key_id", flat=True).distinct())
+        | set(LoginTotp.objects.values_list("master_key_id", flat=True).distinct())
     )
 
 

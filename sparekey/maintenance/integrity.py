@@ -19,6 +19,8 @@ from sparekey.crypto import CryptoError, Key
 from sparekey.keys import keyring
 from sparekey.keys.models import AuditKey
 from sparekey.mfa.models import AccountSecret
+from sparekey.workspace import two_step
+from sparekey.workspace.models import LoginTotp
 
 from .models import Verification
 
@@ -38,6 +40,8 @@ class IntegrityReport:
     secrets_opened: int = 0
     audit_keys: int = 0
     audit_keys_opened: int = 0
+    login_keys: int = 0
+    login_keys_opened: int = 0
     audit_events: int = 0
     chain_intact: bool = True
     problems: list[str] = field(default_factory=list)
@@ -60,7 +64,8 @@ class IntegrityReport:
 
 
 def check_integrity() -> IntegrityReport:
-    """Open every data key, backup code and audit key, and verify the audit chain.
+    """Open every data key, backup code, audit key and login authenticator, and verify the
+    audit chain.
 
     A keyring that cannot be loaded raises (KeyringError): then nothing could be checked.
     """
@@ -77,6 +82,14 @@ def check_integrity() -> IntegrityReport:
             report.problems.append(f"audit key {audit_key.key_id}: it does not open ({error})")
         else:
             report.audit_keys_opened += 1
+    for login_totp in LoginTotp.objects.select_related("member").order_by("pk"):
+        report.login_keys += 1
+        if two_step.opens(login_totp):
+            report.login_keys_opened += 1
+        else:
+            report.problems.append(
+                f"login authenticator of member {login_totp.member.uuid}: it does not open"
+            )
     report.audit_events = AuditEvent.objects.count()
     try:
         chain_report = verify_chain()

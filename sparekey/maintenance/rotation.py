@@ -37,6 +37,8 @@ from sparekey.keys.providers import (
     token,
     wrapped_data_keys,
 )
+from sparekey.workspace import two_step
+from sparekey.workspace.models import LoginTotp
 
 BATCH_SIZE = 200
 Progress = Callable[[int, int], None]
@@ -66,6 +68,7 @@ def behind(current_id: str) -> int:
     return (
         wrapped_data_keys().exclude(key_id=current_id).count()
         + AuditKey.objects.exclude(master_key_id=current_id).count()
+        + LoginTotp.objects.exclude(master_key_id=current_id).count()
     )
 
 
@@ -129,6 +132,16 @@ def _rewrap_all(ring: Keyring, rotation: Rotation, batch_size: int, progress: Pr
                 wrapped_key=row.wrapped_key, master_key_id=row.master_key_id
             )
         rotation.rewrapped += 1
+        progress(rotation.rewrapped, max(total, rotation.rewrapped))
+    # Members' login authenticators: few, one row each; a row changed meanwhile (reset, turned
+    # off, rewrapped at a login) is left to what changed it.
+    for login_totp in LoginTotp.objects.exclude(master_key_id=ring.current_id):
+        try:
+            rewrapped = two_step.rewrap(login_totp, ring)
+        except CryptoError:
+            rotation.failed.append(f"login authenticator of member {login_totp.member_id}")
+            continue
+        rotation.rewrapped += rewrapped
         progress(rotation.rewrapped, max(total, rotation.rewrapped))
     # Passes over the accounts by primary key until one finds nothing left: an account that a
     # server created with the old key meanwhile is caught by the next pass.
@@ -208,10 +221,12 @@ def retire(key_id: str) -> Retirement:
                     cursor.execute(f'LOCK TABLE "{table}" IN SHARE ROW EXCLUSIVE MODE')
             data_keys = wrapped_data_keys().filter(key_id=key_id).count()
             audit_keys = AuditKey.objects.filter(master_key_id=key_id).count()
-            if data_keys or audit_keys:
+            login_keys = LoginTotp.objects.filter(master_key_id=key_id).count()
+            if data_keys or audit_keys or login_keys:
                 raise RotationRefused(
-                    f"Key {key_id} still wraps {data_keys} data key{'s' * (data_keys != 1)} "
-                    f"and {audit_keys} audit key{'s' * (audit_keys != 1)}: run "
+                    f"Key {key_id} still wraps {data_keys} data key{'s' * (data_keys != 1)}, "
+                    f"{audit_keys} audit key{'s' * (audit_keys != 1)} and {login_keys} login "
+                    f"authenticator key{'s' * (login_keys != 1)}: run "
                     "`sparekey rotate-key` to finish the rotation, then retire it."
                 )
             environment = source() == KeySource.ENVIRONMENT

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from sparekey.audit import chain
 from sparekey.audit.models import Action as Audit
-from sparekey.crypto import Context, CryptoError, Key, blob_key_id, open_sealed, seal
+from sparekey.crypto import Context, CryptoError, Key, Keyring, blob_key_id, open_sealed, seal
 from sparekey.keys.master import keyring
 from sparekey.mfa import qr
 from sparekey.mfa.totp import TotpKey, code_at
@@ -86,12 +86,36 @@ def totp_key(row: LoginTotp) -> TotpKey:
     sealing_key = ring.unwrap_key(bytes(row.wrapped_key), _key_context(row))
     secret = open_sealed(sealing_key, bytes(row.sealed_secret), _secret_context(row))
     if row.master_key_id != ring.current_id and row.pk is not None:
-        row.wrapped_key = ring.wrap_key(sealing_key, _key_context(row))
-        row.master_key_id = blob_key_id(row.wrapped_key)
-        LoginTotp.objects.filter(pk=row.pk).update(
-            wrapped_key=row.wrapped_key, master_key_id=row.master_key_id
-        )
+        _store_rewrapped(row, ring, sealing_key)
     return TotpKey(secret, issuer=ISSUER, account_name=row.member.email)
+
+
+def rewrap(row: LoginTotp, ring: Keyring) -> bool:
+    """Wrap the row's key with ``ring``'s current master key (`sparekey rotate-key`). False when
+    another process changed the row meanwhile (it was rewrapped, reset or turned off)."""
+    sealing_key = ring.unwrap_key(bytes(row.wrapped_key), _key_context(row))
+    return _store_rewrapped(row, ring, sealing_key)
+
+
+def _store_rewrapped(row: LoginTotp, ring: Keyring, sealing_key: Key) -> bool:
+    old_master_key_id = row.master_key_id
+    row.wrapped_key = ring.wrap_key(sealing_key, _key_context(row))
+    row.master_key_id = blob_key_id(row.wrapped_key)
+    updated = LoginTotp.objects.filter(pk=row.pk, master_key_id=old_master_key_id).update(
+        wrapped_key=row.wrapped_key, master_key_id=row.master_key_id
+    )
+    return updated == 1
+
+
+def opens(row: LoginTotp) -> bool:
+    """Whether the member's authenticator key opens with the master keys loaded (`sparekey
+    verify`)."""
+    try:
+        sealing_key = keyring().unwrap_key(bytes(row.wrapped_key), _key_context(row))
+        open_sealed(sealing_key, bytes(row.sealed_secret), _secret_context(row))
+    except CryptoError:
+        return False
+    return True
 
 
 def secret_text(key: TotpKey) -> str:

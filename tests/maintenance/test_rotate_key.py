@@ -21,7 +21,10 @@ from sparekey.backup_codes.models import BackupCode
 from sparekey.crypto import Key, UnknownKey, blob_key_id
 from sparekey.keys import MasterKeys, keyring
 from sparekey.keys.models import AuditKey
-from sparekey.keys.providers import keyring_version, load_keyring
+from sparekey.keys.providers import keyring_version, load_keyring, needed_key_ids
+from sparekey.workspace import two_step
+from sparekey.workspace.models import LoginTotp
+from tests.conftest import make_member
 from tests.maintenance.conftest import Vault
 from tests.maintenance.vault import check, populate
 
@@ -116,9 +119,10 @@ def test_an_interrupted_rotation_is_finished_and_only_then_the_old_key_retired(
     assert check()["wrong"] == []
     with pytest.raises(CommandError) as refused:
         rotate_key("--retire", old)
-    assert f"Key {old} still wraps 2 data keys and 0 audit keys: run `sparekey rotate-key`" in (
-        str(refused.value)
-    )
+    assert (
+        f"Key {old} still wraps 2 data keys, 0 audit keys and 0 login authenticator keys: "
+        "run `sparekey rotate-key`"
+    ) in str(refused.value)
     output = rotate_key()
     assert f"Finished the rotation to master key {new} (in the key file): 2 wrapped keys" in output
     assert key_file(own_keyring)[0] == new  # no third key
@@ -142,6 +146,31 @@ def test_the_audit_chain_outlives_a_rotated_and_retired_key(own_keyring: Path) -
     keyring.cache_clear()  # as a new process would: only the new key is loaded
     report = verify_chain()
     assert report.ok and report.events == AuditEvent.objects.count()
+
+
+def test_members_login_authenticators_are_rewrapped_and_block_retiring_until_they_are(
+    own_keyring: Path,
+) -> None:
+    """A member who does not log in during a rotation must not lose their authenticator when
+    the old key is retired: the rotation rewraps it, and retiring waits for it."""
+    member = make_member("ops@example.com")
+    row = two_step.start_enrolment(member)
+    secret = two_step.totp_key(row).secret
+    old, _ = key_file(own_keyring)
+    # A rotation killed before it reached the authenticators leaves it wrapped by the old key.
+    rotate_key()
+    new, _ = key_file(own_keyring)
+    LoginTotp.objects.filter(pk=row.pk).update(
+        wrapped_key=row.wrapped_key, master_key_id=row.master_key_id
+    )
+    assert old in needed_key_ids()
+    with pytest.raises(CommandError, match="1 login authenticator key"):
+        rotate_key("--retire", old)
+    assert "1 wrapped key" in rotate_key()
+    assert LoginTotp.objects.get(pk=row.pk).master_key_id == new
+    assert f"Retired master key {old}" in rotate_key("--retire", old)
+    keyring.cache_clear()  # as a new process would: only the new key is loaded
+    assert two_step.totp_key(LoginTotp.objects.get(pk=row.pk)).secret == secret
 
 
 def test_a_server_started_before_the_rotation_opens_what_it_rewrapped(own_keyring: Path) -> None:

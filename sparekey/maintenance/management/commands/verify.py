@@ -38,8 +38,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Opened {report.data_keys_opened} of {live} data keys, "
                 f"{report.codes_opened} of {report.codes} codes ({report.code_sets} code sets), "
-                f"{report.secrets_opened} of {report.secrets} other secrets and "
-                f"{report.audit_keys_opened} of {report.audit_keys} audit keys; checked "
+                f"{report.secrets_opened} of {report.secrets} other secrets, "
+                f"{report.audit_keys_opened} of {report.audit_keys} audit keys and "
+                f"{report.login_keys_opened} of {report.login_keys} login authenticators; checked "
                 f"{report.audit_events} audit events."
             )
             if report.purged_accounts:
