@@ -285,11 +285,16 @@ class Reset:
 
 def reset(actor: Any, member: Member, *, request: HttpRequest | None = None) -> Reset:
     """An Admin (or above, for roles below their own) clears a member's lost authenticator: the
-    member's sessions end and they are told by e-mail."""
+    member's sessions end and they are told by e-mail.
+
+    ``actor=None`` is the server's operator (`sparekey reset-two-step`): the one way back for the
+    workspace Owner, whom no member outranks.
+    """
     from sparekey.accounts.notices import tell
 
-    if not may_manage(actor, member):
+    if actor is not None and not may_manage(actor, member):
         raise NotPermitted
+    by = actor.display_name if actor is not None else "The server's operator"
     with transaction.atomic():
         if not _remove(member):
             raise TwoStepError(f"{member.display_name} has no two-step login to reset.")
@@ -303,7 +308,7 @@ def reset(actor: Any, member: Member, *, request: HttpRequest | None = None) -> 
         tell(
             [member],
             "Your two-step login was reset",
-            f"{actor.display_name} reset the two-step login of your Sparekey membership "
+            f"{by} reset the two-step login of your Sparekey membership "
             f"({member.email}): your authenticator and recovery codes no longer work, and you "
             "were logged out everywhere. Log in with your password and turn two-step login on "
             "again.\n\nIf you did not ask for this, tell your workspace Owner at once.",

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from sparekey.workspace import two_step
+from sparekey.workspace.models import Member
+
+
+class Command(BaseCommand):
+    help = (
+        "Turn off a member's two-step login when they lost their authenticator and recovery "
+        "codes and no Admin outranks them (the workspace Owner). Ends their sessions, is "
+        "audited, and tells them by e-mail."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("email")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        email = options["email"].strip().lower()
+        member = Member.objects.filter(email__iexact=email).first()
+        if member is None:
+            raise CommandError(f"No member has the e-mail {email}.")
+        try:
+            done = two_step.reset(None, member)
+        except two_step.TwoStepError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(
+            f"Two-step login of {member.email} is off; {done.sessions_ended} session(s) ended. "
+            "They log in with their password and can turn it on again."
+        )
