@@ -18,7 +18,7 @@ from sparekey.workspace.confirmation import confirmation_required
 from sparekey.workspace.throttle import RateLimited
 
 from . import exporting, importing, pending
-from .formats import detect_format, read_import
+from .formats import format_of, read_import
 from .forms import ConfirmImportForm, ExportForm, ImportForm
 from .items import ImportRefused
 from .uploads import TOO_LARGE, LimitedMemoryUploadHandler, body_too_large
@@ -57,7 +57,7 @@ def _preview(request: HttpRequest, handler: LimitedMemoryUploadHandler) -> HttpR
         for upload in uploads:
             upload.close()
     try:
-        format = form.cleaned_data["format"] or detect_format(*files[0])
+        format = form.cleaned_data["format"] or format_of(files)
         found = read_import(files, format=format, password=form.cleaned_data["password"] or None)
     except ImportRefused as refused:
         form.add_error("file", refused.reason)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sparekey.transfer.formats import FORMATS, detect_format, read_import
+from sparekey.transfer.formats import FORMATS, detect_format, format_of, read_import
 from sparekey.transfer.formats.limits import MAX_ITEMS, MAX_JSON_DEPTH, MAX_UPLOAD_BYTES
 from sparekey.transfer.items import ImportRefused
 from tests.transfer.fixtures import (
@@ -41,6 +41,16 @@ from tests.transfer.fixtures import (
 )
 def test_formats_are_detected(filename: str, data: bytes, expected: str) -> None:
     assert detect_format(filename, data) == expected
+
+
+def test_every_file_of_an_upload_is_detected_not_only_the_first() -> None:
+    texts = [("GitHub.txt", b"1234-5678"), ("Google.txt", b"abcd efgh")]
+    assert format_of(texts) == "text"
+    export = ("export.json", bitwarden_json([bitwarden_login("A")]))
+    with pytest.raises(ImportRefused, match="different formats"):
+        format_of([*texts, export])
+    with pytest.raises(ImportRefused, match="different formats"):
+        format_of([export, *texts])
 
 
 def test_a_kdbx_is_detected_by_its_signature() -> None:

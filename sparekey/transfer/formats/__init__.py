@@ -41,6 +41,19 @@ _UNSURE = (
 )
 
 
+def format_of(files: list[tuple[str, bytes]]) -> str:
+    """The one format of all ``files``, detected; refused when they differ or none is known."""
+    if not files:
+        raise ImportRefused("Choose a file to import.")
+    formats = {detect_format(name, data) for name, data in files}
+    if len(formats) != 1:
+        raise ImportRefused(
+            "The files are of different formats. Import one export file at a time, or "
+            "several plain text files."
+        )
+    return formats.pop()
+
+
 def read_import(
     files: list[tuple[str, bytes]],
     *,
@@ -52,13 +65,7 @@ def read_import(
         raise ImportRefused("Choose a file to import.")
     refuse_oversized(sum(len(data) for _, data in files))
     if format is None:
-        formats = {detect_format(name, data) for name, data in files}
-        if len(formats) != 1:
-            raise ImportRefused(
-                "The files are of different formats. Import one export file at a time, or "
-                "several plain text files."
-            )
-        format = formats.pop()
+        format = format_of(files)
     if format not in FORMATS:
         raise ImportRefused("Choose one of the listed formats.")
     if format != "text" and len(files) != 1:

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sparekey.transfer import importing
-from sparekey.transfer.formats import FORMATS, detect_format, read_import
+from sparekey.transfer.formats import FORMATS, format_of, read_import
 from sparekey.transfer.formats.limits import MAX_UPLOAD_BYTES
 from sparekey.transfer.items import ImportRefused
 from sparekey.transfer.passwords import read_secret
@@ -40,7 +40,7 @@ class Command(BaseCommand):
             raise CommandError(f"{member.email} is Login-Only and cannot add accounts.")
         files = [self.read(path) for path in options["files"]]
         try:
-            format = options["format"] or detect_format(*files[0])
+            format = options["format"] or format_of(files)
             password = None
             if format == "keepass":
                 password = read_secret(
