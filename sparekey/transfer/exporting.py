@@ -28,7 +28,6 @@ from sparekey.audit.models import Action as Audit
 from sparekey.backup_codes.models import BackupCode
 from sparekey.backup_codes.services import count_reveal
 from sparekey.mfa import services as mfa
-from sparekey.mfa.models import SecretKind
 from sparekey.mfa.otpauth import to_uri
 
 from .items import FIELD_APP, FIELD_CODES, FIELD_RECOVERY_NOTE, FIELD_USED_CODES
@@ -119,14 +118,16 @@ def bitwarden_document(accounts: list[Account]) -> dict[str, Any]:
 
 
 def _item(account: Account) -> dict[str, Any]:
-    # The services' public reveal functions count each reveal against the hourly limit and audit
-    # it one by one; an export is one reveal and one event for all, so it opens the sealed rows
-    # through the same helpers those functions use.
+    # Not the reveal functions: they count each reveal against the hourly limit and audit it
+    # one by one, and an export is one reveal and one event for all its accounts.
     data_key = account.data_key()
-    password = mfa._open(account, SecretKind.PASSWORD, data_key) or ""
-    notes = mfa._open(account, SecretKind.NOTES, data_key) or ""
-    recovery_note = mfa._open(account, SecretKind.RECOVERY_NOTE, data_key) or ""
-    totp = mfa._totp_key(account)
+    secrets = mfa.open_secrets_for_export(account, data_key)
+    password, notes, recovery_note, totp = (
+        secrets.password,
+        secrets.notes,
+        secrets.recovery_note,
+        secrets.totp,
+    )
     rows = BackupCode.objects.filter(code_set__account=account).order_by("position")
     unused: list[str] = []
     used: list[str] = []
