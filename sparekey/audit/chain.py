@@ -107,7 +107,9 @@ def record(
     detail = dict(detail or {})
     if token_prefix := getattr(request, "sparekey_token_prefix", None):
         detail["token"] = token_prefix  # an API call names its token by prefix, never the token
-    with transaction.atomic():
+    # No savepoint of its own: two round trips less on every audited write, and an append that
+    # fails fails the caller's transaction as a whole, which is what the caller wants anyway.
+    with transaction.atomic(savepoint=False):
         if account is None:
             head = _locked_workspace_head()
         else:
