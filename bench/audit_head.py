@@ -96,6 +96,19 @@ def write(variant: str, spread: str, seconds: float, writer: int) -> None:
 
     latencies: list[float] = []
     failed = 0
+    waited = 0.0  # in the statement that locks a chain head: waiting for another writer
+
+    def time_the_head_lock(execute: Any, sql: str, *rest: Any) -> Any:
+        nonlocal waited
+        if "FOR UPDATE" not in sql or '"audit_chainhead"' not in sql:
+            return execute(sql, *rest)
+        started = time.perf_counter()
+        try:
+            return execute(sql, *rest)
+        finally:
+            waited += time.perf_counter() - started
+
+    connection.execute_wrappers.append(time_the_head_lock)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         account = accounts[0] if spread == "one-account" else rng.choice(accounts)
@@ -132,7 +145,7 @@ def write(variant: str, spread: str, seconds: float, writer: int) -> None:
             failed += 1
             continue
         latencies.append(time.perf_counter() - started)
-    print(json.dumps({"latencies": latencies, "failed": failed}), flush=True)
+    print(json.dumps({"latencies": latencies, "failed": failed, "waited": waited}), flush=True)
 
 
 def verify() -> None:
@@ -194,12 +207,17 @@ def run_writers(env: dict[str, str], variant: str, spread: str, n: int, seconds:
         "p50_ms": 1000 * statistics.median(latencies) if latencies else 0.0,
         "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))] if latencies else 0.0,
         "failed": sum(r["failed"] for r in results),
+        # The share of all transaction time spent locking a chain head (0 without a chain).
+        "head_wait": sum(r.get("waited", 0.0) for r in results) / (sum(latencies) or 1.0),
     }
 
 
 def run_database(name: str, env: dict[str, str], writers: list[int], seconds: float) -> None:
     finish(child(env, "--prepare"))
-    print(f"\n{name}: appends/s (p50 / p99 ms per transaction), {seconds:g} s per row")
+    print(
+        f"\n{name}: appends/s (p50 / p99 ms per transaction) and, for the chain, the share of "
+        f"transaction time spent locking a chain head; {seconds:g} s per row"
+    )
     print(f"{'writers':>7}  " + "  ".join(f"{v + ' ' + s:>28}" for s in SPREADS for v in VARIANTS))
     for n in writers:
         cells = []
@@ -207,9 +225,9 @@ def run_database(name: str, env: dict[str, str], writers: list[int], seconds: fl
             for variant in VARIANTS:
                 r = run_writers(env, variant, spread, n, seconds)
                 failed = f" !{r['failed']}" if r["failed"] else ""
-                cells.append(
-                    f"{r['appends_per_s']:8.0f} ({r['p50_ms']:6.1f} /{r['p99_ms']:7.1f}){failed}"
-                )
+                wait = f" {100 * r['head_wait']:3.0f}%" if variant == "chain" else "     "
+                rate = f"{r['appends_per_s']:6.0f} ({r['p50_ms']:5.1f} /{r['p99_ms']:6.1f})"
+                cells.append(f"{rate}{wait}{failed}")
         print(f"{n:>7}  " + "  ".join(f"{c:>28}" for c in cells), flush=True)
     report = json.loads(finish(child(env, "--verify")).splitlines()[-1])
     print(f"chain after the runs: ok={report['ok']} events={report['events']} {report['problem']}")

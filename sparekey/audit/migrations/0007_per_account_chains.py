@@ -17,10 +17,14 @@ explicitly, so that sequence never moved, and the first account's head would tak
 """
 
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 from django.db.models import F
 
 
-def keep_the_old_chain_as_the_workspace_prefix(apps, schema_editor):  # type: ignore[no-untyped-def]
+def keep_the_old_chain_as_the_workspace_prefix(
+    apps: StateApps, schema_editor: BaseDatabaseSchemaEditor
+) -> None:
     AuditEvent = apps.get_model("audit", "AuditEvent")
     AuditEvent.objects.update(chain="", chain_seq=F("seq"), mac_version=1)
     if schema_editor.connection.vendor == "postgresql":
