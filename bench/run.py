@@ -374,7 +374,7 @@ def bench_database(name: str, url: str | None, plan: Plan, root: Path) -> tuple[
     return ceiling, rows
 
 
-def machine() -> str:
+def machine(load_at_start: tuple[float, float, float]) -> str:
     cpu = "unknown CPU"
     with suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -387,16 +387,21 @@ def machine() -> str:
         memory = f", {kb / 1024 / 1024:.0f} GiB RAM"
     load1, load5, _ = os.getloadavg()
     return (
-        f"{os.cpu_count()} CPUs ({cpu}){memory}, load {load1:.2f}/{load5:.2f} (1/5 min), "
-        f"Python {platform.python_version()}"
+        f"{os.cpu_count()} CPUs ({cpu}){memory}, load average {load_at_start[0]:.2f} at the start, "
+        f"{load1:.2f}/{load5:.2f} (1/5 min) at the end, Python {platform.python_version()}"
     )
 
 
-def table(plan: Plan, results: dict[str, tuple[Result, list[Row]]], generator: str) -> str:
+def table(
+    plan: Plan,
+    results: dict[str, tuple[Result, list[Row]]],
+    generator: str,
+    load_at_start: tuple[float, float, float],
+) -> str:
     lines = [
         f"Sparekey bench ({'QUICK: smaller data and shorter runs' if plan.quick else 'full'}), "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
-        f"Machine: {machine()}",
+        f"Machine: {machine(load_at_start)}",
         f"Load: {generator}, 4 connections, {plan.seconds:.0f} s or {plan.max_requests:,} "
         "requests per scenario; server: sparekey serve --workers 2 (gunicorn sync)",
         f"Data: workspace of {plan.workspace_accounts:,} accounts; audit verify over "
@@ -460,6 +465,7 @@ def main(argv: list[str] | None = None) -> None:
     if os.environ.get("QUICK", "") not in {"", "0"}:
         args.quick = True
     plan = Plan.make(args.quick)
+    load_at_start = os.getloadavg()
     if load.have_wrk():
         generator = "wrk (1 thread)"
     else:
@@ -479,6 +485,6 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(130) from None
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(table(plan, results, generator))
+    print(table(plan, results, generator, load_at_start))
     if "sqlite" in results:
         print(last_line(results))
