@@ -14,10 +14,10 @@ NOT_CHECKED = 2
 class Command(BaseCommand):
     help = (
         "Work with the audit log. `audit verify` recomputes every event's MAC and checks that the "
-        "events follow one another up to the chain's head. It prints the number of events and the "
-        "head (note it down outside the database: only an older note reveals a chain cut back to "
-        "a copied head), or names the first bad event and exits 1; without the master key it "
-        "checks nothing and exits 2."
+        "events of each chain (one per account, one for the workspace) follow one another up to "
+        "its head. It prints the number of events and the newest one (note it down outside the "
+        "database: only an older note reveals its chain cut back to a copied head), or names the "
+        "first bad event and exits 1; without the master key it checks nothing and exits 2."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
