@@ -23,9 +23,10 @@ from django.db import connection
 from django.db.models import Model
 
 from sparekey.accounts.models import Account
-from sparekey.audit.models import AuditEvent, ChainHead
+from sparekey.audit.models import AuditEvent
 from sparekey.backup_codes.models import BackupCode, CodeSet
 from sparekey.keys.models import AuditKey
+from sparekey.workspace.models import LoginTotp
 
 from .archive import DATABASE_MEMBERS, BackupError
 
@@ -71,10 +72,15 @@ def _describe(cursor: Any, path: Path, name: str) -> Snapshot:
         counts[label] = int(cursor.fetchone()[0])
     cursor.execute(
         f"SELECT key_id FROM {_table(Account)} WHERE LENGTH(wrapped_data_key) > 0 "  # noqa: S608
-        f"UNION SELECT master_key_id FROM {_table(AuditKey)}"
+        f"UNION SELECT master_key_id FROM {_table(AuditKey)} "
+        f"UNION SELECT master_key_id FROM {_table(LoginTotp)}"
     )
     key_ids = sorted(str(row[0]) for row in cursor.fetchall())
-    cursor.execute(f"SELECT seq, mac FROM {_table(ChainHead)} WHERE id = 1")  # noqa: S608
+    # The newest event of the whole log (every account has a chain of its own: the workspace
+    # chain's head alone would not say how far the log reaches).
+    cursor.execute(
+        f"SELECT seq, mac FROM {_table(AuditEvent)} ORDER BY seq DESC LIMIT 1"  # noqa: S608
+    )
     head = cursor.fetchone()
     audit_head = {"seq": int(head[0]), "mac": str(head[1])} if head else {"seq": 0, "mac": ""}
     return Snapshot(path, name, counts, key_ids, audit_head)
