@@ -27,6 +27,7 @@ from sparekey.audit.models import Action as Audit
 from sparekey.audit.models import AuditEvent
 from sparekey.workspace.models import Member, TeamMembership, WorkspaceRole
 
+from .lookups import InSubquery
 from .models import Account, AccountRole, Grant
 from .permissions import highest, reaches
 
@@ -97,7 +98,9 @@ def accounts_of(member: Any) -> QuerySet[WithAnnotations[Account, CardCounts]]:
     One query, each account once: the grants are asked with IN, not joined, so that a member
     reached twice (directly and via a team) neither doubles a card nor its counts. Two INs, one
     per way a grant reaches, so that each is read from its index (grant_member_account,
-    grant_team_account) instead of testing every account in the workspace. The counts are
+    grant_team_account), and on PostgreSQL each as ``= ANY(ARRAY(...))`` (sparekey.accounts.
+    lookups) so that the accounts are fetched by primary key instead of every account in the
+    workspace being tested. The counts are
     correlated subqueries, not a join with GROUP BY: a page of 50 cards counts the codes of those
     50 only, and ``count()`` (a paginator's) drops them and counts accounts alone.
     """
@@ -108,7 +111,7 @@ def accounts_of(member: Any) -> QuerySet[WithAnnotations[Account, CardCounts]]:
         team__in=TeamMembership.objects.filter(member=member.pk).values("team")
     ).values("account")
     return (
-        Account.objects.filter(Q(pk__in=direct) | Q(pk__in=via_team))
+        Account.objects.filter(Q(InSubquery("pk", direct)) | Q(InSubquery("pk", via_team)))
         .annotate(codes_total=_code_count(), codes_unused=_code_count(used_at__isnull=True))
         .order_by("name", "app", "uuid")
     )
