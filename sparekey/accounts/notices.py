@@ -12,21 +12,37 @@ from functools import partial
 
 from django.core.mail import send_mass_mail
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
-from sparekey.workspace.models import Member
+from sparekey.workspace.models import Member, TeamMembership, WorkspaceRole
 
-from .models import Account, AccountRole
-from .services import members_of
+from .models import Account, AccountRole, Grant
 
 log = logging.getLogger(__name__)
 
 
 def owners_of(account: Account) -> list[Member]:
-    return [row.member for row in members_of(account) if row.role == AccountRole.OWNER]
+    """The active members whose effective role on the account is Owner (a Login-Only member
+    never is), in one query: a notice needs addresses, not the Users tab's last activity."""
+    return list(
+        _reached_by(Grant.objects.filter(account=account, role=AccountRole.OWNER)).exclude(
+            role=WorkspaceRole.LOGIN_ONLY
+        )
+    )
 
 
 def everyone_of(account: Account) -> list[Member]:
-    return [row.member for row in members_of(account) if row.role is not None]
+    return list(_reached_by(Grant.objects.filter(account=account)))
+
+
+def _reached_by(grants: QuerySet[Grant]) -> QuerySet[Member]:
+    """Active members that ``grants`` reach, directly or through a team, each once."""
+    direct = grants.filter(member__isnull=False).values("member")
+    teams = grants.filter(team__isnull=False).values("team")
+    via_team = TeamMembership.objects.filter(team__in=teams).values("member")
+    return Member.objects.filter(Q(pk__in=direct) | Q(pk__in=via_team), is_active=True).order_by(
+        "email"
+    )
 
 
 def tell_owners(account: Account, subject: str, body: str) -> None:
