@@ -42,6 +42,11 @@ LEGACY_MAC_VERSION = 1
 MAC_VERSION = 2
 
 
+# One encoder for every MAC (json.dumps with options builds a new one per call); the same
+# canonical form as json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=True).
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
 def event_mac(event: AuditEvent, prev_mac: str) -> str:
     fields: list[Any] = [
         event.seq,
@@ -60,10 +65,10 @@ def event_mac(event: AuditEvent, prev_mac: str) -> str:
         # Any version but the legacy one is MACed as the current one: a version field rewritten
         # to something else is then an altered event, not a crash.
         fields = [MAC_VERSION, event.chain, event.chain_seq, *fields]
-    content = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    content = _CANONICAL_JSON.encode(fields).encode()
     # The key is the audit key the event names (sparekey.keys.models.AuditKey), not the master
     # key: the chain must outlive a rotated and retired master key, and a token-held one.
-    return hmac.new(mac_key(event.key_id), content, hashlib.sha256).hexdigest()
+    return hmac.digest(mac_key(event.key_id), content, "sha256").hex()
 
 
 def head_mac(seq: int, mac: str, key_id: str, chain: str = WORKSPACE_CHAIN) -> str:
