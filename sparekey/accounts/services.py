@@ -173,6 +173,41 @@ def members_of(account: Account) -> list[Access]:
     return members_of_each([account])[account.pk]
 
 
+def _last_used(rows: dict[int, dict[int, Access]]) -> Iterable[tuple[int, int, datetime]]:
+    """(account, member, time of their newest event on it) for every pair in ``rows``.
+
+    One account (its page, the usual case): each member's newest event is one step down the
+    (account, actor, at) index, however many years of events the account has. Several accounts
+    (a page of orphaned accounts): one grouped query over their events.
+    """
+    if len(rows) == 1:
+        [(account_pk, found)] = rows.items()
+        newest = (
+            AuditEvent.objects.filter(account_id=account_pk, actor_id=OuterRef("pk"))
+            .order_by("-at")
+            .values("at")[:1]
+        )
+        members = (
+            Member.objects.filter(pk__in=list(found))
+            .annotate(last=Subquery(newest))
+            .exclude(last=None)
+            .values_list("pk", "last")
+        )
+        return [(account_pk, member_pk, last) for member_pk, last in members]
+    grouped = (
+        AuditEvent.objects.filter(
+            account__in=list(rows), actor_id__in={pk for found in rows.values() for pk in found}
+        )
+        .values("account_id", "actor_id")
+        .annotate(last=Max("at"))
+    )
+    return [
+        (event["account_id"], event["actor_id"], event["last"])
+        for event in grouped
+        if event["actor_id"] in rows[event["account_id"]]
+    ]
+
+
 def members_of_each(accounts: list[Account]) -> dict[int, list[Access]]:
     """``members_of`` for several accounts (a page of orphaned accounts) at once.
 
@@ -198,17 +233,8 @@ def members_of_each(accounts: list[Account]) -> dict[int, list[Access]]:
         for grant in by_team[membership.team_id]:
             found = rows[grant.account_id]
             found.setdefault(membership.member.pk, Access(membership.member)).grants.append(grant)
-    last_used = (
-        AuditEvent.objects.filter(
-            account__in=[a.pk for a in accounts],
-            actor_id__in={pk for found in rows.values() for pk in found},
-        )
-        .values("account_id", "actor_id")
-        .annotate(last=Max("at"))
-    )
-    for event in last_used:
-        if row := rows[event["account_id"]].get(event["actor_id"]):
-            row.last_used = event["last"]
+    for account_pk, member_pk, last in _last_used(rows):
+        rows[account_pk][member_pk].last_used = last
     order = {AccountRole.OWNER: 0, AccountRole.COLLABORATOR: 1, None: 2}
     return {
         pk: sorted(

@@ -112,7 +112,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ("seq",)
-        indexes: ClassVar[list[Any]] = [models.Index(fields=["account", "seq"])]
+        indexes: ClassVar[list[Any]] = [
+            models.Index(fields=["account", "seq"]),
+            # A member's newest event on an account (the Users tab's "last used"), one index
+            # step however many events the account has.
+            models.Index(fields=["account", "actor", "at"], name="audit_account_actor_at"),
+        ]
         constraints: ClassVar[list[Any]] = [
             # Also the index that `audit verify` reads one chain by.
             models.UniqueConstraint(fields=["chain", "chain_seq"], name="audit_event_chain_place")

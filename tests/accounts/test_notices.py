@@ -39,3 +39,34 @@ def test_owners_and_everyone_match_the_users_tab_over_every_way_of_being_reached
     assert expected_owners == sorted([alice.email, bob.email, via_team.email, both.email])
     assert login_only.email in expected_everyone and gone.email not in expected_everyone
     assert carol.email in expected_everyone and team_collaborator.email in expected_everyone
+
+
+def test_last_used_is_each_members_newest_event_on_that_account_only(
+    account: Account, alice: Member, bob: Member, carol: Member
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sparekey.accounts.services import add_account, members_of_each
+    from sparekey.audit import chain
+    from sparekey.audit.models import Action, AuditEvent
+
+    other = add_account(alice, name="Other", app="Other")
+    Grant.objects.create(account=other, member=bob, role=AccountRole.OWNER)
+    for actor, on in ((alice, account), (alice, account), (bob, other), (bob, other)):
+        chain.record(Action.CODES_VIEWED, actor=actor, account=on)
+    newest = {
+        (e.account_id, e.actor_id): e.at
+        for e in AuditEvent.objects.filter(account__isnull=False, actor__isnull=False).order_by(
+            "seq"
+        )
+    }
+    rows = {r.member.pk: r.last_used for r in members_of(account)}
+    assert rows[alice.pk] == newest[(account.pk, alice.pk)]
+    assert rows[bob.pk] is None and rows[carol.pk] is None  # Bob's events are on Other
+    # The page of several accounts (orphaned accounts) gives the same answers.
+    both = members_of_each([account, other])
+    assert {r.member.pk: r.last_used for r in both[account.pk]} == rows
+    assert {r.member.pk: r.last_used for r in both[other.pk]}[bob.pk] == newest[(other.pk, bob.pk)]
+    assert timezone.now() - rows[alice.pk] < timedelta(minutes=5)
