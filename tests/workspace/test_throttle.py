@@ -392,7 +392,8 @@ def test_check_reveal_allows_the_hourly_limit_then_refuses(alice: Member, bob: M
         with pytest.raises(throttle.RateLimited) as refused:
             throttle.check_reveal(alice)
     assert str(refused.value) == (
-        "You have opened backup codes or secrets too often in the last hour. Try again in 60 minutes."
+        "You have opened backup codes or secrets too often in the last hour. "
+        "Try again in 60 minutes."
     )
     assert throttle.reveal_limiter().count(str(alice.pk)) == 3  # refusals are not counted
     throttle.check_reveal(bob)
