@@ -47,7 +47,7 @@ def test_the_operator_resets_the_owners_lost_two_step_login(
 
 
 def test_it_refuses_an_unknown_member_and_one_without_two_step_login(alice: Member) -> None:
-    with pytest.raises(CommandError, match=r"No member has the e-mail nobody@example\.com"):
+    with pytest.raises(CommandError, match=r"No member has the email nobody@example\.com"):
         reset_two_step("nobody@example.com")
     with pytest.raises(CommandError, match="has no two-step login to reset"):
         reset_two_step(alice.email)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sparekey.accounts.services import AccountError, add_account
-from sparekey.workspace.models import Member
+from sparekey.workspace.commands import member_by_email
 
 
 class Command(BaseCommand):
@@ -21,8 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--collaborator", action="append", default=[], metavar="EMAIL")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        owners = [self.member(email) for email in options["owner"]]
-        collaborators = [self.member(email) for email in options["collaborator"]]
+        owners = [member_by_email(email) for email in options["owner"]]
+        collaborators = [member_by_email(email) for email in options["collaborator"]]
         try:
             account = add_account(
                 None,
@@ -39,12 +39,3 @@ class Command(BaseCommand):
         except AccountError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(f"Added {account.name} ({account.app}) as {account.uuid}.")
-
-    def member(self, email: str) -> Member:
-        try:
-            member = Member.objects.get(email__iexact=email.strip())
-        except Member.DoesNotExist:
-            raise CommandError(f"No member has the email {email}.") from None
-        if not member.is_active:
-            raise CommandError(f"{member.email} is deactivated.")
-        return member

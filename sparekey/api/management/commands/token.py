@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from sparekey.api import tokens
 from sparekey.api.models import ApiToken, Scope
-from sparekey.workspace.models import Member
+from sparekey.workspace.commands import member_by_email
 
 
 class Command(BaseCommand):
@@ -47,7 +47,7 @@ class Command(BaseCommand):
     def create(
         self, *, email: str, name: str, scope: list[str], expires_days: int | None, **_: Any
     ) -> None:
-        member = self.member(email)
+        member = member_by_email(email, active=False)
         try:
             _token, plaintext = tokens.issue(
                 member, name=name, scopes=scope, expires_days=expires_days
@@ -57,7 +57,7 @@ class Command(BaseCommand):
         self.stdout.write(plaintext)
 
     def list_tokens(self, *, email: str, **_: Any) -> None:
-        member = self.member(email)
+        member = member_by_email(email, active=False)
         found = ApiToken.objects.filter(member=member).order_by("-created_at")
         if not found:
             self.stdout.write(f"{member.email} has no API tokens.")
@@ -94,12 +94,6 @@ class Command(BaseCommand):
             self.stdout.write(f"Revoked {token.label} ({token.name}) of {token.member.email}.")
         else:
             self.stdout.write(f"{token.label} was revoked already.")
-
-    def member(self, email: str) -> Member:
-        try:
-            return Member.objects.get(email__iexact=email.strip())
-        except Member.DoesNotExist:
-            raise CommandError(f"No member has the email {email}.") from None
 
 
 def _when(moment: Any) -> str:

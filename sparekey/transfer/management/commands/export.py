@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from sparekey.accounts.models import Account
 from sparekey.transfer import exporting
 from sparekey.transfer.passwords import read_secret
-from sparekey.workspace.models import Member
+from sparekey.workspace.commands import member_by_email
 from sparekey.workspace.throttle import RateLimited
 
 
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--passphrase-file", metavar="FILE")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        member = self.member(options["email"])
+        member = member_by_email(options["email"])
         account = None
         if options["account"]:
             account = Account.objects.filter(uuid=self.uuid(options["account"])).first()
@@ -67,12 +67,3 @@ class Command(BaseCommand):
             return str(uuid.UUID(value))
         except ValueError:
             raise CommandError(f"{value} is not an account UUID.") from None
-
-    def member(self, email: str) -> Member:
-        try:
-            member = Member.objects.get(email__iexact=email.strip())
-        except Member.DoesNotExist:
-            raise CommandError(f"No member has the email {email}.") from None
-        if not member.is_active:
-            raise CommandError(f"{member.email} is deactivated.")
-        return member

@@ -10,7 +10,7 @@ from sparekey.transfer.formats import FORMATS, format_of, read_import
 from sparekey.transfer.formats.limits import MAX_UPLOAD_BYTES
 from sparekey.transfer.items import ImportRefused
 from sparekey.transfer.passwords import read_secret
-from sparekey.workspace.models import Member
+from sparekey.workspace.commands import member_by_email
 
 
 class Command(BaseCommand):
@@ -35,7 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--password-file", metavar="FILE", help="KeePass master password")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        member = self.member(options["email"])
+        member = member_by_email(options["email"])
         if not importing.may_import(member):
             raise CommandError(f"{member.email} is Login-Only and cannot add accounts.")
         files = [self.read(path) for path in options["files"]]
@@ -101,12 +101,3 @@ class Command(BaseCommand):
         )
         for name, why in summary.skipped:
             self.stdout.write(f"  skipped {name}: {why}")
-
-    def member(self, email: str) -> Member:
-        try:
-            member = Member.objects.get(email__iexact=email.strip())
-        except Member.DoesNotExist:
-            raise CommandError(f"No member has the email {email}.") from None
-        if not member.is_active:
-            raise CommandError(f"{member.email} is deactivated.")
-        return member

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sparekey.workspace import two_step
-from sparekey.workspace.models import Member
+from sparekey.workspace.commands import member_by_email
 
 
 class Command(BaseCommand):
@@ -19,10 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("email")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        email = options["email"].strip().lower()
-        member = Member.objects.filter(email__iexact=email).first()
-        if member is None:
-            raise CommandError(f"No member has the e-mail {email}.")
+        member = member_by_email(options["email"], active=False)
         try:
             done = two_step.reset(None, member)
         except two_step.TwoStepError as error:
