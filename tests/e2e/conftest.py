@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -150,6 +151,24 @@ def sparekey(env: dict[str, str], *args: str, stdin: str = "") -> str:
             f"{result.stdout}\n{result.stderr}"
         )
     return result.stdout
+
+
+def new_member(server: Server, prefix: str, name: str, role: str = "user") -> str:
+    """A member of the test's own, made with `sparekey adduser`, so that no other browser test
+    sees what this one does to them; their e-mail (the password is PASSWORD)."""
+    email = f"{prefix}-{secrets.token_hex(4)}@example.com"
+    sparekey(
+        server_env(server.data_dir),
+        "adduser",
+        email,
+        "--role",
+        role,
+        "--name",
+        name,
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    return email
 
 
 def wait_until_up(process: subprocess.Popen[bytes], url: str, log: Path) -> None:

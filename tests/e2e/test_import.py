@@ -7,13 +7,12 @@ the dashboards of the personas other browser tests use.
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import PASSWORD, LoggedIn, Server, server_env, sparekey
+from tests.e2e.conftest import PASSWORD, LoggedIn, Server, new_member
 from tests.e2e.test_single_use import use_next_code
 from tests.transfer.fixtures import bitwarden_json, bitwarden_login
 
@@ -25,18 +24,7 @@ CODES = ["q7wd-k2m9", "z3xt-p8ab", "h5nc-r4ve", "j6uy-s2lf"]
 def test_a_member_imports_a_bitwarden_export_and_uses_a_code(
     browser: Browser, server: Server, tmp_path: Path
 ) -> None:
-    email = f"importer-{secrets.token_hex(4)}@example.com"
-    sparekey(
-        server_env(server.data_dir),
-        "adduser",
-        email,
-        "--role",
-        "user",
-        "--name",
-        "Ines",
-        "--password-stdin",
-        stdin=PASSWORD + "\n",
-    )
+    email = new_member(server, "importer", "Ines")
     export = tmp_path / "bitwarden_export.json"
     item = bitwarden_login(
         "Imported Newsletter",

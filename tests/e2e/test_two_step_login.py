@@ -7,14 +7,13 @@ keep their password-only login.
 
 from __future__ import annotations
 
-import secrets
 import time
 
 import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import PASSWORD, Server, server_env, sparekey
+from tests.e2e.conftest import PASSWORD, Server, new_member
 
 pytestmark = pytest.mark.e2e
 
@@ -40,18 +39,7 @@ def log_out(page: Page) -> None:
 def test_a_new_member_turns_on_two_step_login_and_logs_in_with_codes(
     browser: Browser, server: Server
 ) -> None:
-    email = f"two-step-{secrets.token_hex(4)}@example.com"
-    sparekey(
-        server_env(server.data_dir),
-        "adduser",
-        email,
-        "--role",
-        "user",
-        "--name",
-        "Tess",
-        "--password-stdin",
-        stdin=PASSWORD + "\n",
-    )
+    email = new_member(server, "two-step", "Tess")
     context = browser.new_context()
     context.set_default_timeout(10_000)
     page = context.new_page()
