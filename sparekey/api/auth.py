@@ -115,10 +115,8 @@ class TokenAuth(HttpBearer):
 
 
 def _count_request(token: ApiToken) -> None:
-    limiter = token_limiter()
-    limiter.check(token.prefix)
-    if limiter.hit(token.prefix) > limiter.limit:
-        limiter.check(token.prefix)
+    # One transaction: counts the request, or refuses it (uncounted) at the limit.
+    token_limiter().take(token.prefix)
 
 
 def _refusal(request: HttpRequest, refused: tokens.TokenRefused, presented: str) -> ApiError:
